@@ -1,0 +1,1 @@
+//! The tenant TOML schema (being written).

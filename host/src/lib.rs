@@ -1,0 +1,7 @@
+//! Baton's host: loads tenants' policies, runs them in a sandbox, and serves the handoff API.
+//!
+//! One event's way through the host, and the module that holds each step, is described in
+//! the README's architecture section.
+
+pub mod config;
+pub mod engine;
