@@ -1,0 +1,156 @@
+//! The host's side of `plugin-sdk/wit/policy.wit`: generated bindings, and the check that a
+//! component speaks a version of the contract this host understands.
+
+use std::fmt;
+
+wasmtime::component::bindgen!({
+    path: "../plugin-sdk/wit",
+    world: "host",
+    exports: { default: async },
+});
+
+pub(crate) use baton::policy::types as wit;
+pub(crate) use exports::baton::policy::routing as routing_api;
+pub(crate) use exports::baton::policy::trigger as trigger_api;
+
+/// The contract version this host speaks (the WIT package version).
+pub const HOST_CONTRACT_VERSION: &str = "0.1.0";
+
+const PACKAGE: &str = "baton:policy";
+
+/// The two kinds of policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum World {
+    /// Exports `baton:policy/trigger`.
+    Trigger,
+    /// Exports `baton:policy/routing`.
+    Routing,
+}
+
+impl World {
+    /// The interface name inside the package.
+    pub fn interface(self) -> &'static str {
+        match self {
+            World::Trigger => "trigger",
+            World::Routing => "routing",
+        }
+    }
+}
+
+impl fmt::Display for World {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.interface())
+    }
+}
+
+/// A component that does not speak the contract the host needs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContractError {
+    /// Built for an incompatible version.
+    #[error("the plugin was built for `{PACKAGE}@{found}`, but this host speaks `{PACKAGE}@{host}`\n  = help: rebuild the plugin against baton-plugin-sdk {host} (or run a host that speaks {found})", host = HOST_CONTRACT_VERSION)]
+    Version {
+        /// The version the plugin exports.
+        found: String,
+    },
+    /// Exports the other world.
+    #[error("the plugin is a {found} policy (it exports `{PACKAGE}/{found}`), but it is named as a {wanted} policy\n  = help: point `[{wanted}] plugin` at a plugin built with `export_{wanted}!`")]
+    WrongWorld {
+        /// What the tenant file needs.
+        wanted: World,
+        /// What the plugin is.
+        found: World,
+    },
+    /// Exports no Baton interface at all.
+    #[error("the plugin exports no `{PACKAGE}` interface (its exports: {exports})\n  = help: build it with baton-plugin-sdk's `export_trigger!` or `export_routing!`")]
+    NotAPolicy {
+        /// What it does export.
+        exports: String,
+    },
+}
+
+/// The Baton interfaces a component exports: `(interface, version)`.
+pub(crate) fn exported_interfaces(
+    engine: &wasmtime::Engine,
+    component: &wasmtime::component::Component,
+) -> (Vec<(String, String)>, Vec<String>) {
+    let mut ours = Vec::new();
+    let mut all = Vec::new();
+    for (name, _) in component.component_type().exports(engine) {
+        all.push(format!("`{name}`"));
+        if let Some(rest) = name.strip_prefix(PACKAGE).and_then(|r| r.strip_prefix('/')) {
+            let (iface, version) = rest.split_once('@').unwrap_or((rest, "unversioned"));
+            ours.push((iface.to_string(), version.to_string()));
+        }
+    }
+    (ours, all)
+}
+
+/// Whether `version` is compatible with the host's: same major, or for 0.x the same minor.
+pub(crate) fn compatible(version: &str) -> bool {
+    fn parts(v: &str) -> Option<(u64, u64)> {
+        let mut it = v.split('.');
+        let major = it.next()?.parse().ok()?;
+        let minor = it.next()?.parse().ok()?;
+        Some((major, minor))
+    }
+    match (parts(version), parts(HOST_CONTRACT_VERSION)) {
+        (Some((0, a)), Some((0, b))) => a == b,
+        (Some((a, _)), Some((b, _))) => a == b,
+        _ => false,
+    }
+}
+
+/// Check a component's exports against the world the tenant file needs.
+pub(crate) fn check(
+    exports: &[(String, String)],
+    all: &[String],
+    wanted: World,
+) -> Result<(), ContractError> {
+    if exports.is_empty() {
+        return Err(ContractError::NotAPolicy {
+            exports: if all.is_empty() {
+                "none".into()
+            } else {
+                all.join(", ")
+            },
+        });
+    }
+    if let Some((_, version)) = exports.iter().find(|(_, v)| !compatible(v)) {
+        return Err(ContractError::Version {
+            found: version.clone(),
+        });
+    }
+    if exports.iter().any(|(i, _)| i == wanted.interface()) {
+        return Ok(());
+    }
+    let found = if exports.iter().any(|(i, _)| i == "routing") {
+        World::Routing
+    } else {
+        World::Trigger
+    };
+    Err(ContractError::WrongWorld { wanted, found })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_compatibility_follows_semver_for_0x() {
+        assert!(compatible("0.1.0"));
+        assert!(compatible("0.1.7"));
+        assert!(!compatible("0.2.0"));
+        assert!(!compatible("1.0.0"));
+        assert!(!compatible("garbage"));
+    }
+
+    #[test]
+    fn messages_name_both_versions() {
+        let e = check(&[("trigger".into(), "1.0.0".into())], &[], World::Trigger).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("`baton:policy@1.0.0`") && text.contains("`baton:policy@0.1.0`"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! One sandboxed call: a fresh store with no capabilities, the tenant's memory cap, a
+//! deadline enforced by epoch interruption (yielding to other tasks at every tick) and a
+//! wall-clock backstop, and the mapping of whatever went wrong to a [`Fault`].
+
+use super::fault::{Fault, FaultKind};
+use super::wasm::Runtime;
+use super::{Limits, PluginLabel};
+use std::time::{Duration, Instant};
+use wasmtime::component::ResourceTable;
+use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// The per-call host state: an empty WASI context and the memory limiter.
+pub(crate) struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: MemoryCap,
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Caps linear memory and table growth, and remembers a refusal so a trap that follows
+/// it (a Rust guest aborts when allocation fails) is reported as out-of-memory.
+struct MemoryCap {
+    memory_bytes: usize,
+    denied: bool,
+}
+
+impl ResourceLimiter for MemoryCap {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let ok = desired <= self.memory_bytes;
+        self.denied |= !ok;
+        Ok(ok)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let ok = desired <= 100_000;
+        self.denied |= !ok;
+        Ok(ok)
+    }
+}
+
+/// A store ready for one call, with the handles to what the guest printed.
+pub(crate) struct Sandbox {
+    pub store: Store<HostState>,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+    started: Instant,
+    limits: Limits,
+}
+
+impl Sandbox {
+    pub fn new(runtime: &Runtime, limits: Limits) -> Self {
+        let cap = runtime.options.output_cap;
+        let stdout = MemoryOutputPipe::new(cap);
+        let stderr = MemoryOutputPipe::new(cap);
+        // No preopened directories, no environment, no arguments, no network.
+        let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let state = HostState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: MemoryCap {
+                memory_bytes: limits.memory_bytes,
+                denied: false,
+            },
+        };
+        let mut store = Store::new(&runtime.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        let started = Instant::now();
+        let deadline = started + limits.deadline;
+        // Check the wall clock at every epoch tick; yield to other tasks in between so a
+        // looping plugin never starves the runtime.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline {
+                Err(Trap::Interrupt.into())
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        Sandbox {
+            store,
+            stdout,
+            stderr,
+            started,
+            limits,
+        }
+    }
+
+    /// Run `call` under the deadline, with a wall-clock backstop for time spent outside
+    /// Wasm (host calls), and classify a failure.
+    pub async fn run<T>(
+        &mut self,
+        call: impl AsyncFnOnce(&mut Store<HostState>) -> wasmtime::Result<T>,
+    ) -> Result<T, Fault> {
+        let backstop = self.limits.deadline * 2 + Duration::from_millis(50);
+        let outcome = tokio::time::timeout(backstop, call(&mut self.store)).await;
+        match outcome {
+            Err(_) => Err(Fault::new(
+                FaultKind::Timeout,
+                format!(
+                    "no answer within {} ms (stopped by the backstop after {} ms)",
+                    self.limits.deadline.as_millis(),
+                    self.started.elapsed().as_millis()
+                ),
+            )),
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(self.classify(error)),
+        }
+    }
+
+    fn classify(&self, error: wasmtime::Error) -> Fault {
+        if self.store.data().limiter.denied {
+            return Fault::new(
+                FaultKind::OutOfMemory,
+                format!(
+                    "asked for more than its {} MiB memory cap",
+                    self.limits.memory_bytes >> 20
+                ),
+            );
+        }
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => Fault::new(
+                FaultKind::Timeout,
+                format!(
+                    "ran past its {} ms deadline",
+                    self.limits.deadline.as_millis()
+                ),
+            ),
+            Some(trap) => Fault::new(
+                FaultKind::Trap,
+                format!("trapped: {trap}{}", self.stderr_tail()),
+            ),
+            None => Fault::new(FaultKind::Trap, format!("{error:#}{}", self.stderr_tail())),
+        }
+    }
+
+    fn stderr_tail(&self) -> String {
+        let err = self.stderr.contents();
+        if err.is_empty() {
+            return String::new();
+        }
+        let text = String::from_utf8_lossy(&err);
+        let last = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        format!(" (stderr: {last})")
+    }
+
+    /// Time since the sandbox was made.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Send what the guest printed to the host's log, tagged with tenant and plugin.
+    pub fn log_output(&self, label: &PluginLabel) {
+        for (stream, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
+            let bytes = pipe.contents();
+            if !bytes.is_empty() {
+                tracing::info!(
+                    tenant = %label.tenant,
+                    plugin = %label.plugin,
+                    stream,
+                    output = %String::from_utf8_lossy(&bytes),
+                    "plugin output"
+                );
+            }
+        }
+    }
+}

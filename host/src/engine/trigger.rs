@@ -1,0 +1,206 @@
+//! Loading and calling trigger policies.
+
+use super::cache::CompiledPlugin;
+use super::contract::{trigger_api as api, wit};
+use super::fault::{Fault, FaultKind};
+use super::sandbox::{HostState, Sandbox};
+use super::wasm::Runtime;
+use super::{Limits, LoadError, PluginLabel};
+use baton_plugin_sdk::{Conversation, Decision, Priority, Reason};
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::component::InstancePre;
+
+/// A trigger plugin ready to serve one tenant version.
+#[derive(Clone)]
+pub struct TriggerPlugin {
+    runtime: Arc<Runtime>,
+    compiled: Arc<CompiledPlugin>,
+    pre: InstancePre<HostState>,
+    indices: Arc<api::GuestIndices>,
+    config: Arc<str>,
+    limits: Limits,
+    label: PluginLabel,
+}
+
+/// The result of one trigger call: always a decision, plus the fault if one was taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriggerEvaluation {
+    /// The plugin's decision, or the safe decision after a fault.
+    pub decision: Decision,
+    /// What went wrong, if anything.
+    pub fault: Option<Fault>,
+    /// Wall time of the call, instantiation included.
+    pub elapsed: Duration,
+}
+
+/// The reason of the safe decision taken when a policy faults.
+pub const POLICY_FAULT_REASON: &str = "policy_fault";
+
+/// The safe decision: escalate, reason `policy_fault`, so no customer is left with a broken
+/// policy; the handoff layer sends it to the tenant's fallback queue.
+pub fn safe_decision(fault: &Fault) -> Decision {
+    Decision::escalate(Reason::Custom(POLICY_FAULT_REASON.into()), Priority::High)
+        .tag(POLICY_FAULT_REASON)
+        .because(format!(
+            "the trigger policy failed ({}); a person takes over so the customer is not lost",
+            fault.kind
+        ))
+}
+
+impl TriggerPlugin {
+    pub(crate) async fn load(
+        runtime: Arc<Runtime>,
+        compiled: Arc<CompiledPlugin>,
+        config_json: &str,
+        limits: Limits,
+        label: PluginLabel,
+    ) -> Result<Self, LoadError> {
+        let plugin_path = std::path::PathBuf::from(&*label.plugin);
+        let path = || plugin_path.clone();
+        let pre = runtime
+            .linker
+            .instantiate_pre(&compiled.component)
+            .map_err(|e| LoadError::Link {
+                path: path(),
+                detail: format!("{e:#}"),
+            })?;
+        let indices = api::GuestIndices::new(&pre).map_err(|e| LoadError::Link {
+            path: path(),
+            detail: format!("{e:#}"),
+        })?;
+        let plugin = TriggerPlugin {
+            runtime,
+            compiled,
+            pre,
+            indices: Arc::new(indices),
+            config: config_json.into(),
+            limits,
+            label,
+        };
+        // Run `configure` once now so a refused config is a load error.
+        let mut sandbox = Sandbox::new(&plugin.runtime, plugin.limits);
+        match plugin.configured(&mut sandbox).await {
+            Ok(Ok(_)) => Ok(plugin),
+            Ok(Err(message)) => Err(LoadError::Config {
+                path: path(),
+                message,
+            }),
+            Err(fault) => Err(LoadError::Fault {
+                path: path(),
+                fault,
+            }),
+        }
+    }
+
+    /// Hex SHA-256 of the plugin's bytes.
+    pub fn digest(&self) -> &str {
+        &self.compiled.digest
+    }
+
+    /// The tenant's limits this plugin runs under.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Instantiate fresh and run `configure`; `Ok(Err)` is the plugin's own refusal.
+    async fn configured(&self, sandbox: &mut Sandbox) -> Result<Result<api::Guest, String>, Fault> {
+        let pre = &self.pre;
+        let indices = &self.indices;
+        let config = &*self.config;
+        sandbox
+            .run(async |store| {
+                let instance = pre.instantiate_async(&mut *store).await?;
+                let guest = indices.load(&mut *store, &instance)?;
+                match guest.call_configure(&mut *store, config).await? {
+                    Ok(()) => Ok(Ok(guest)),
+                    Err(message) => Ok(Err(message)),
+                }
+            })
+            .await
+    }
+
+    /// Decide on `conversation` in a fresh instance. Never fails: a fault yields the safe
+    /// decision and is reported beside it.
+    pub async fn evaluate(&self, conversation: &Conversation) -> TriggerEvaluation {
+        let _permit = self.runtime.permits.acquire().await;
+        let mut sandbox = Sandbox::new(&self.runtime, self.limits);
+        let input = to_wit(conversation);
+        let outcome = match self.configured(&mut sandbox).await {
+            Err(fault) => Err(fault),
+            Ok(Err(message)) => Err(Fault::new(
+                FaultKind::PluginError,
+                format!("configure failed: {message}"),
+            )),
+            Ok(Ok(guest)) => {
+                let result = sandbox
+                    .run(async |store| guest.call_evaluate(store, &input).await)
+                    .await;
+                match result {
+                    Err(fault) => Err(fault),
+                    Ok(Err(message)) => Err(Fault::new(FaultKind::PluginError, message)),
+                    Ok(Ok(decision)) => from_wit(decision),
+                }
+            }
+        };
+        sandbox.log_output(&self.label);
+        let elapsed = sandbox.elapsed();
+        match outcome {
+            Ok(decision) => TriggerEvaluation {
+                decision,
+                fault: None,
+                elapsed,
+            },
+            Err(fault) => {
+                tracing::warn!(tenant = %self.label.tenant, plugin = %self.label.plugin, %fault, "trigger policy fault; taking the safe decision");
+                TriggerEvaluation {
+                    decision: safe_decision(&fault),
+                    fault: Some(fault),
+                    elapsed,
+                }
+            }
+        }
+    }
+}
+
+fn to_wit(c: &Conversation) -> api::Conversation {
+    api::Conversation {
+        id: c.id.clone(),
+        channel: c.channel.clone(),
+        customer: super::routing::customer_to_wit(&c.customer),
+        messages: c
+            .messages
+            .iter()
+            .map(|m| wit::Message {
+                role: match m.role {
+                    baton_plugin_sdk::Role::Customer => wit::Role::Customer,
+                    baton_plugin_sdk::Role::Bot => wit::Role::Bot,
+                    baton_plugin_sdk::Role::Agent => wit::Role::Agent,
+                    baton_plugin_sdk::Role::System => wit::Role::System,
+                },
+                text: m.text.clone(),
+                at_ms: m.at_ms,
+                intent: m.intent.clone(),
+                confidence: m.confidence,
+            })
+            .collect(),
+        clock: super::routing::clock_to_wit(&c.clock),
+    }
+}
+
+fn from_wit(d: api::Decision) -> Result<Decision, Fault> {
+    let decision = Decision {
+        escalate: d.escalate,
+        reason: d.reason.map(super::routing::reason_from_wit),
+        priority: super::routing::priority_from_wit(d.priority),
+        tags: d.tags,
+        explanation: d.explanation,
+    };
+    decision.validate().map_err(|e| {
+        Fault::new(
+            FaultKind::InvalidOutput,
+            format!("the decision breaks the contract: {e}"),
+        )
+    })?;
+    Ok(decision)
+}

@@ -1,0 +1,4 @@
+//! Baton's host integration tests: one binary, a module per concern (as wasmtime does).
+
+mod engine;
+mod support;
