@@ -37,23 +37,22 @@ pub struct Facts<'a, 'r> {
 pub fn explain(f: &Facts<'_, '_>) -> String {
     let mut s = String::new();
     if f.urgent {
-        let skill = labels(f.emergency);
-        let overflow = if !f.overflow_on {
-            "overflow past capacity is off"
-        } else if f.emergency.is_empty() {
-            "no emergency skill is configured, so no one overflows past capacity"
-        } else {
-            "they may take it even at capacity"
+        let _ = match (f.emergency.is_empty(), f.overflow_on) {
+            (true, _) => write!(
+                s,
+                "Urgent (emergency): no emergency skill is configured, so no one is offered past capacity. "
+            ),
+            (false, true) => write!(
+                s,
+                "Urgent (emergency): agents with {} ranked first, and offered even at capacity. ",
+                labels(f.emergency)
+            ),
+            (false, false) => write!(
+                s,
+                "Urgent (emergency): agents with {} ranked first; overflow past capacity is off. ",
+                labels(f.emergency)
+            ),
         };
-        let skill = if skill.is_empty() {
-            "any skill".to_string()
-        } else {
-            skill
-        };
-        let _ = write!(
-            s,
-            "Urgent (emergency): agents with {skill} first, {overflow}. "
-        );
     }
     if !f.open {
         s.push_str("After hours: only on-call agents. ");
@@ -61,19 +60,13 @@ pub fn explain(f: &Facts<'_, '_>) -> String {
     if f.needs.active.is_empty() {
         s.push_str("No particular skill needed. ");
     } else {
-        let list: Vec<String> = f
-            .needs
-            .active
-            .iter()
-            .map(|n| format!("{} ({})", n.label(), n.source))
-            .collect();
-        let _ = write!(s, "Needs {}. ", list.join(", "));
+        let _ = write!(s, "Needs {}. ", described(&f.needs.active));
     }
     if !f.needs.set_aside.is_empty() {
         let _ = write!(
             s,
             "Set aside {}: no agent or queue on the roster has it. ",
-            labels(&f.needs.set_aside)
+            described(&f.needs.set_aside)
         );
     }
     offers(&mut s, f);
@@ -140,6 +133,15 @@ fn queue(s: &mut String, q: &QueuePick<'_>) {
             "Queue `{name}`, the fallback: the after-hours queue `{wanted}` is not on the roster."
         ),
     };
+}
+
+/// `billing (reason billing_dispute), spanish (tag spanish)`.
+fn described(needs: &[Need]) -> String {
+    let list: Vec<String> = needs
+        .iter()
+        .map(|n| format!("{} ({})", n.label(), n.source))
+        .collect();
+    list.join(", ")
 }
 
 fn labels(needs: &[Need]) -> String {
