@@ -126,6 +126,15 @@ impl Config {
             }
             check_skills("tag_skills", tag, skills)?;
         }
+        // Tags match without regard to case, so `Gas` and `gas` would shadow each other.
+        let mut keys = self.tag_skills.keys();
+        while let Some(k) = keys.next() {
+            if let Some(twin) = keys.clone().find(|o| o.eq_ignore_ascii_case(k)) {
+                return Err(format!(
+                    "tag_skills: `{k}` and `{twin}` are the same tag (case is ignored)"
+                ));
+            }
+        }
         if let Some(q) = &self.after_hours_queue {
             if q.trim().is_empty() {
                 return Err("after_hours_queue: an empty queue name".to_string());
@@ -226,6 +235,7 @@ mod tests {
         assert!(bad(r#"{"reason_skills": {"Not A Reason": ["x"]}}"#).contains("Not A Reason"));
         assert!(bad(r#"{"tag_skills": {"gas": ["gas|"]}}"#).contains("tag_skills.gas"));
         assert!(bad(r#"{"max_offers": 500}"#).contains("max_offers"));
+        assert!(bad(r#"{"tag_skills": {"Gas": ["gas"], "gas": ["hvac"]}}"#).contains("`Gas`"));
         assert!(bad(r#"{"after_hours_queue": " "}"#).contains("after_hours_queue"));
     }
 }
