@@ -1,0 +1,198 @@
+//! Generates the static tables of the policy at compile time, so that `new` builds
+//! nothing at run time:
+//!
+//! * `lexicon/*.txt` → `PHRASES` (sorted by first word, for a binary-search scan) and
+//!   `PREFIX_PHRASES`, one cue class per file;
+//! * `training/*.txt` → the naive Bayes weights of `src/classifier.rs`, one label per file.
+
+#[path = "src/fold.rs"]
+#[allow(dead_code)]
+mod fold;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+fn main() {
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let out = std::env::var("OUT_DIR").expect("OUT_DIR");
+    println!("cargo:rerun-if-changed=lexicon");
+    println!("cargo:rerun-if-changed=training");
+    println!("cargo:rerun-if-changed=src/fold.rs");
+    let lexicon = lexicon(Path::new(&dir).join("lexicon").as_path());
+    fs::write(Path::new(&out).join("lexicon_gen.rs"), lexicon).expect("write lexicon_gen.rs");
+    let weights = classifier(Path::new(&dir).join("training").as_path());
+    fs::write(Path::new(&out).join("classifier_gen.rs"), weights).expect("write classifier_gen.rs");
+}
+
+fn txt_files(dir: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let text = fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (name, text)
+        })
+        .collect()
+}
+
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+fn lexicon(dir: &Path) -> String {
+    let files = txt_files(dir);
+    let mut exact: Vec<(String, Vec<String>, usize)> = Vec::new();
+    let mut prefix: Vec<(String, Vec<String>, usize)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (class, (name, text)) in files.iter().enumerate() {
+        for line in lines(text) {
+            let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+            for w in &words {
+                let core = w.trim_end_matches('*');
+                assert!(
+                    w == "~" || (!core.is_empty() && core.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
+                    "lexicon/{name}.txt: `{line}`: write words folded (lowercase ASCII, no accents or apostrophes)"
+                );
+            }
+            assert!(
+                words[0] != "~",
+                "lexicon/{name}.txt: `{line}` starts with `~`"
+            );
+            if !seen.insert((class, line.to_string())) {
+                continue;
+            }
+            let first = words[0].clone();
+            let rest = words[1..].to_vec();
+            if first.ends_with('*') {
+                prefix.push((first.trim_end_matches('*').to_string(), rest, class));
+            } else {
+                exact.push((first, rest, class));
+            }
+        }
+    }
+    exact.sort();
+    let mut s = String::new();
+    writeln!(s, "/// Number of cue classes (one per `lexicon/*.txt`).").ok();
+    writeln!(s, "pub const CLASS_COUNT: usize = {};", files.len()).ok();
+    writeln!(s, "/// Cue class ids, named after their lexicon files.").ok();
+    writeln!(s, "#[allow(dead_code)]\npub mod class {{").ok();
+    for (i, (name, _)) in files.iter().enumerate() {
+        writeln!(
+            s,
+            "    /// `lexicon/{name}.txt`\n    pub const {}: u8 = {i};",
+            name.to_uppercase()
+        )
+        .ok();
+    }
+    writeln!(s, "}}").ok();
+    writeln!(
+        s,
+        "/// Cue class names, by id.\npub static CLASS_NAMES: [&str; {}] = {:?};",
+        files.len(),
+        files.iter().map(|f| f.0.as_str()).collect::<Vec<_>>()
+    )
+    .ok();
+    let emit = |s: &mut String, name: &str, v: &[(String, Vec<String>, usize)]| {
+        writeln!(
+            s,
+            "/// Generated phrases.\npub static {name}: [Phrase; {}] = [",
+            v.len()
+        )
+        .ok();
+        for (first, rest, class) in v {
+            writeln!(
+                s,
+                "    Phrase {{ first: {first:?}, rest: &{rest:?}, class: {class} }},"
+            )
+            .ok();
+        }
+        writeln!(s, "];").ok();
+    };
+    emit(&mut s, "PHRASES", &exact);
+    emit(&mut s, "PREFIX_PHRASES", &prefix);
+    s
+}
+
+/// Features of a text: stemmed unigrams and bigrams, hashed.
+fn features(text: &str) -> Vec<u64> {
+    let mut buf = String::new();
+    let mut spans = Vec::new();
+    fold::tokenize(text, &mut buf, &mut spans);
+    let words: Vec<&str> = spans
+        .iter()
+        .map(|s| fold::stem(&buf[s.start as usize..s.end as usize]))
+        .collect();
+    let mut out: Vec<u64> = words.iter().map(|w| fold::fnv1a(&[w])).collect();
+    for pair in words.windows(2) {
+        out.push(fold::fnv1a(&[pair[0], pair[1]]));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn classifier(dir: &Path) -> String {
+    let files = txt_files(dir);
+    let labels: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+    let k = labels.len();
+    let mut counts: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+    let mut totals = vec![0u64; k];
+    let mut docs = vec![0u64; k];
+    for (c, (_, text)) in files.iter().enumerate() {
+        for line in lines(text) {
+            docs[c] += 1;
+            for f in features(line) {
+                counts.entry(f).or_insert_with(|| vec![0; k])[c] += 1;
+                totals[c] += 1;
+            }
+        }
+    }
+    let vocab = counts.len() as f64;
+    let all_docs: u64 = docs.iter().sum();
+    // Log-probabilities, scaled by 64 and rounded to i16.
+    let scale = 64.0;
+    let q = |x: f64| (x * scale).round().clamp(i16::MIN as f64, i16::MAX as f64) as i16;
+    let unseen: Vec<i16> = (0..k)
+        .map(|c| q((1.0 / (totals[c] as f64 + vocab)).ln()))
+        .collect();
+    let prior: Vec<i16> = (0..k)
+        .map(|c| q(((docs[c] + 1) as f64 / (all_docs + k as u64) as f64).ln()))
+        .collect();
+    let mut s = String::new();
+    writeln!(s, "/// Classifier labels (one per `training/*.txt`).\npub static LABELS: [&str; {k}] = {labels:?};").ok();
+    writeln!(
+        s,
+        "/// Number of labels.\npub const LABEL_COUNT: usize = {k};"
+    )
+    .ok();
+    writeln!(
+        s,
+        "/// Log prior per label (×64).\npub static PRIOR: [i16; {k}] = {prior:?};"
+    )
+    .ok();
+    writeln!(s, "/// Log-probability of an unseen feature per label (×64).\npub static UNSEEN: [i16; {k}] = {unseen:?};").ok();
+    writeln!(s, "/// Features (hash, log-probability per label ×64), sorted by hash.\npub static FEATURES: [(u64, [i16; {k}]); {}] = [", counts.len()).ok();
+    for (h, cs) in &counts {
+        let row: Vec<i16> = (0..k)
+            .map(|c| q(((cs[c] + 1) as f64 / (totals[c] as f64 + vocab)).ln()))
+            .collect();
+        writeln!(s, "    ({h}, {row:?}),").ok();
+    }
+    writeln!(s, "];").ok();
+    s
+}

@@ -1,0 +1,85 @@
+//! `emergency`: danger to people or property now: gas, CO, fire, sparks, water where it
+//! should not be (above all near electricity), sewage, a structure giving way, no heat or
+//! cooling for someone vulnerable, a child shut in a car.
+
+use super::Ctx;
+use crate::lexicon::class;
+use crate::text::Msg;
+use baton_plugin_sdk::Reason;
+
+/// Words after `water` that name a device or a bill, not a leak.
+fn not_a_leak(m: &Msg, end: u16) -> bool {
+    (end as usize) < m.len()
+        && matches!(
+            m.word(end as usize),
+            "heater"
+                | "heaters"
+                | "softener"
+                | "bill"
+                | "pressure"
+                | "filter"
+                | "filtration"
+                | "meter"
+                | "treatment"
+                | "test"
+                | "quality"
+                | "feature"
+                | "fountain"
+                | "damage"
+        )
+}
+
+/// Whether the home has lost heat (or cooling) according to any customer message.
+fn no_heat(ctx: &Ctx) -> bool {
+    ctx.any_live(class::HEAT_LOSS)
+        || ctx
+            .msgs
+            .iter()
+            .any(|m| m.live_any(class::HEATING_DEVICE) && m.live_any(class::BROKEN))
+}
+
+/// Detect an emergency in the latest turn.
+pub fn detect(ctx: &Ctx) -> Option<String> {
+    if let Some(why) = ctx.tenant_phrase(&Reason::Emergency) {
+        return Some(why);
+    }
+    for m in ctx.current() {
+        if let Some(h) = m.first_live(class::EMERGENCY) {
+            return Some(format!("the customer reports `{}`", m.phrase(h)));
+        }
+        let water = m
+            .of(class::WATER)
+            .any(|h| m.live(h) && !not_a_leak(m, h.end));
+        if water && m.live_any(class::ELECTRIC) {
+            return Some("water is reaching something electrical".into());
+        }
+        if m.live_any(class::HOT) && m.live_any(class::ELECTRIC) {
+            return Some("electrical equipment is hot, buzzing or scorched".into());
+        }
+        if m.live_any(class::VULNERABLE) {
+            if m.live_any(class::CAR_LOCKED) {
+                return Some("someone vulnerable is shut inside a vehicle".into());
+            }
+            if no_heat(ctx) {
+                return Some("no heat (or cooling) with someone vulnerable in the home".into());
+            }
+        }
+        if (m.live_any(class::HEAT_LOSS)
+            || (m.live_any(class::HEATING_DEVICE) && m.live_any(class::BROKEN)))
+            && ctx.any_live(class::VULNERABLE)
+        {
+            return Some("no heat (or cooling) with someone vulnerable in the home".into());
+        }
+        if m.live_any(class::SYMPTOM)
+            && ctx
+                .msgs
+                .iter()
+                .any(|x| x.has(class::HEATING_DEVICE) || x.has(class::EMERGENCY))
+        {
+            return Some(
+                "symptoms near a fuel-burning appliance (possible carbon monoxide)".into(),
+            );
+        }
+    }
+    None
+}

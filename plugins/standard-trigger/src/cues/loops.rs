@@ -1,0 +1,133 @@
+//! `repetition` (the customer has to repeat themselves, or the bot asks the same thing
+//! again) and `low_confidence` (the bot's confidence stays low over several turns).
+
+use super::{jaccard, Ctx};
+use crate::fold;
+use crate::lexicon::class;
+use baton_plugin_sdk::Message;
+
+/// Intents that are allowed to repeat (a handoff, triage or confirmation loop is not the
+/// bot failing to understand).
+fn may_repeat(intent: &str) -> bool {
+    [
+        "handoff",
+        "emergency",
+        "confirm",
+        "closing",
+        "greeting",
+        "feedback",
+    ]
+    .iter()
+    .any(|p| intent.starts_with(p))
+}
+
+/// Stemmed content words of a bot message.
+fn bot_words(text: &str, buf: &mut String, spans: &mut Vec<fold::Span>) -> Vec<String> {
+    fold::tokenize(text, buf, spans);
+    let mut v: Vec<String> = spans
+        .iter()
+        .map(|s| &buf[s.start as usize..s.end as usize])
+        .filter(|w| w.len() >= 3)
+        .map(|w| fold::stem(w).to_string())
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Whether the bot's latest question repeats an earlier one (same intent, near-same words).
+fn bot_loops(ctx: &Ctx) -> bool {
+    let needed = ctx.settings.config.repetition_turns;
+    let bots: Vec<&Message> = ctx.bots().collect();
+    let Some((last, before)) = bots.split_last() else {
+        return false;
+    };
+    let Some(intent) = last.intent.as_deref() else {
+        return false;
+    };
+    if may_repeat(intent) || !last.text.contains('?') {
+        return false;
+    }
+    let (mut buf, mut spans) = (String::new(), Vec::new());
+    let words = bot_words(&last.text, &mut buf, &mut spans);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let min = if intent.starts_with("collect") {
+        0.25
+    } else {
+        0.5
+    };
+    let same = before
+        .iter()
+        .filter(|b| b.intent.as_deref() == Some(intent))
+        .filter(|b| {
+            let other = bot_words(&b.text, &mut buf, &mut spans);
+            let other: Vec<&str> = other.iter().map(String::as_str).collect();
+            jaccard(&words, &other) >= min
+        })
+        .count();
+    same + 1 >= needed
+}
+
+/// Detect repetition in the latest turn.
+pub fn repetition(ctx: &Ctx) -> Option<String> {
+    if let Some(why) = ctx.tenant_phrase(&baton_plugin_sdk::Reason::Repetition) {
+        return Some(why);
+    }
+    for m in ctx.current() {
+        if let Some(h) = m
+            .of(class::REPEAT)
+            .find(|h| !m.quoted(h) && !m.negated_at(h.clause, h.start))
+        {
+            let thanks_only = m.live_any(class::POSITIVE) && m.len() <= 6;
+            if !thanks_only {
+                return Some(format!(
+                    "the customer repeats themselves (`{}`)",
+                    m.phrase(h)
+                ));
+            }
+        }
+        let content = m.content();
+        let earlier_overlap = ctx
+            .earlier()
+            .iter()
+            .map(|e| jaccard(&content, &e.content()))
+            .fold(0.0f32, f32::max);
+        if m.has(class::CORRECTION) && earlier_overlap > 0.0 {
+            return Some("the customer corrects the bot with what they said before".into());
+        }
+        if content.len() >= 3 && earlier_overlap >= 0.6 {
+            return Some("the customer sends nearly the same message again".into());
+        }
+    }
+    if ctx.current().first().is_some_and(|m| m.index > 0) && bot_loops(ctx) {
+        return Some("the bot asks the same question again".into());
+    }
+    None
+}
+
+/// Detect a bot that stays unsure.
+pub fn low_confidence(ctx: &Ctx) -> Option<String> {
+    let cfg = &ctx.settings.config;
+    let recent: Vec<&Message> = ctx.bots().rev().take(cfg.low_confidence_turns).collect();
+    if recent.len() < cfg.low_confidence_turns {
+        return None;
+    }
+    let unsure = |b: &&Message| match b.confidence {
+        Some(c) => c < cfg.low_confidence_threshold,
+        None => b
+            .intent
+            .as_deref()
+            .is_some_and(|i| i == "fallback" || i == "unknown"),
+    };
+    if recent.iter().all(unsure) {
+        let worst = recent
+            .iter()
+            .filter_map(|b| b.confidence)
+            .fold(1.0f32, f32::min);
+        return Some(format!(
+            "the bot's confidence stayed below {} for {} turns (lowest {worst:.2})",
+            cfg.low_confidence_threshold, cfg.low_confidence_turns
+        ));
+    }
+    None
+}

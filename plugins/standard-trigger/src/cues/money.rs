@@ -1,0 +1,56 @@
+//! `billing_dispute`: a wrong or double charge, a refund, a charge after cancelling, and
+//! disputes without dispute words: in a conversation about a bill, the customer cites
+//! what they were quoted or told, evidence ("my camera has both"), or a different amount.
+
+use super::Ctx;
+use crate::lexicon::class;
+use baton_plugin_sdk::Reason;
+
+/// Whether the conversation is about a bill already sent or paid.
+fn about_a_bill(ctx: &Ctx) -> bool {
+    ctx.msgs.iter().any(|m| m.live_any(class::BILL_CONTEXT))
+        || ctx.bots().any(|b| {
+            b.intent
+                .as_deref()
+                .is_some_and(|i| i.contains("billing") || i.contains("invoice"))
+        })
+}
+
+/// Detect a billing dispute in the latest turn.
+pub fn detect(ctx: &Ctx) -> Option<String> {
+    if let Some(why) = ctx.tenant_phrase(&Reason::BillingDispute) {
+        return Some(why);
+    }
+    let mut bill: Option<bool> = None;
+    for m in ctx.current() {
+        if m.live_any(class::CALM) {
+            continue;
+        }
+        if let Some(h) = m
+            .of(class::BILLING)
+            .find(|h| m.live(h) && !m.in_clause(class::INQUIRY, h.clause))
+        {
+            return Some(format!("the customer disputes a charge: `{}`", m.phrase(h)));
+        }
+        let hint = m.first_live(class::DISPUTE_HINT);
+        let new_amount = !m.money.is_empty()
+            && ctx
+                .earlier()
+                .iter()
+                .flat_map(|e| e.money.iter())
+                .any(|old| {
+                    m.money
+                        .iter()
+                        .all(|new| (new - old).abs() > 0.05 * old.max(*new))
+                });
+        if hint.is_some() || new_amount {
+            if *bill.get_or_insert_with(|| about_a_bill(ctx)) {
+                return Some(match hint {
+                    Some(h) => format!("the customer contests the bill (`{}`)", m.phrase(h)),
+                    None => "the customer names a different amount than the bill".into(),
+                });
+            }
+        }
+    }
+    None
+}

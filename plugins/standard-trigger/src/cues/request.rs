@@ -1,0 +1,70 @@
+//! `explicit_request`: the customer asks for a person, directly ("a real person please")
+//! or indirectly ("is there someone I could call", "can your tech call me",
+//! "quisiera que me llame"). Not when the person is incidental ("the person who comes to
+//! the door"), reported ("my husband wants to talk to someone"), negated ("no need for a
+//! call"), hypothetical ("if that's extra I'd want someone to call"), or part of a booked
+//! visit ("can the tech call when he's on the way").
+
+use super::Ctx;
+use crate::lexicon::{class, Hit};
+use crate::text::Msg;
+use baton_plugin_sdk::Reason;
+
+/// Whether a hit is a live request in its clause.
+fn live(m: &Msg, h: &Hit) -> bool {
+    m.live_request(h)
+        && !m.before_in_clause(class::REPORTED, h.clause, h.start)
+        && !m.in_clause(class::LOGISTICS, h.clause)
+}
+
+/// Whether the person word at `h` is part of an incidental mention.
+fn incidental(m: &Msg, h: &Hit) -> bool {
+    m.of(class::INCIDENTAL)
+        .any(|i| i.start <= h.start && h.start < i.end)
+}
+
+/// Contact phrases that need no named person ("call me", "que me llame").
+fn self_contained(m: &Msg, h: &Hit) -> bool {
+    let p = m.phrase(h);
+    p.starts_with("call me")
+        || p.starts_with("give me a call")
+        || p.starts_with("phone me")
+        || p.starts_with("ring me")
+        || p.starts_with("llame")
+        || p.starts_with("put me through")
+        || p.starts_with("transfer")
+        || p.starts_with("connect")
+}
+
+/// Detect a request for a person in the latest turn.
+pub fn detect(ctx: &Ctx) -> Option<String> {
+    if let Some(why) = ctx.tenant_phrase(&Reason::ExplicitRequest) {
+        return Some(why);
+    }
+    for m in ctx.current() {
+        if let Some(h) = m.of(class::EXPLICIT).find(|h| live(m, h)) {
+            return Some(format!("the customer asks for a person: `{}`", m.phrase(h)));
+        }
+        for c in m.of(class::CONTACT).filter(|h| live(m, h)) {
+            let asked = m.in_clause(class::ASK, c.clause);
+            if !asked {
+                continue;
+            }
+            let person = m
+                .of(class::PERSON)
+                .any(|p| p.clause == c.clause && live(m, p) && !incidental(m, p));
+            if person || self_contained(m, c) {
+                return Some(format!("the customer asks to `{}` a person", m.phrase(c)));
+            }
+        }
+        // Refusing the bot itself ("I'm not typing this out to a robot").
+        for b in m.of(class::ANTIBOT) {
+            let refusal =
+                m.in_clause(class::NEGATOR, b.clause) || m.caps > 0.6 || m.has(class::FRUSTRATION);
+            if refusal && !m.quoted(b) && !m.in_clause(class::CONDITIONAL, b.clause) {
+                return Some("the customer refuses to deal with the bot".into());
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,298 @@
+//! One customer message, analysed once: folded words, clauses, lexicon hits, amounts,
+//! shouting. Every cue module reads this instead of re-scanning the text.
+
+use crate::fold::{self, Span};
+use crate::lexicon::{self, class, Hit};
+
+/// Scope words looked for before a hit, in its own clause.
+const SCOPE_WORDS: usize = 4;
+
+/// An analysed message.
+#[derive(Debug, Default)]
+pub struct Msg {
+    /// Index in the conversation.
+    pub index: usize,
+    buf: String,
+    spans: Vec<Span>,
+    /// Lexicon hits, in scan order.
+    pub hits: Vec<Hit>,
+    /// Mask of the cue classes present.
+    pub mask: u64,
+    /// Share of letters in upper case (0 when fewer than 8 letters).
+    pub caps: f32,
+    /// Money amounts written with `$` (or `k`), in dollars.
+    pub money: Vec<f64>,
+    /// Four-digit years from 1850 to 1979 (old houses and appliances).
+    pub old_year: bool,
+}
+
+impl Msg {
+    /// Analyse `text`, the message at `index`.
+    pub fn new(index: usize, text: &str) -> Msg {
+        let mut m = Msg {
+            index,
+            ..Msg::default()
+        };
+        fold::tokenize(text, &mut m.buf, &mut m.spans);
+        let words: Vec<&str> = m
+            .spans
+            .iter()
+            .map(|s| &m.buf[s.start as usize..s.end as usize])
+            .collect();
+        m.mask = lexicon::scan(&words, &m.spans, &mut m.hits);
+        m.old_year = words
+            .iter()
+            .any(|w| w.len() == 4 && w.parse::<u16>().is_ok_and(|y| (1850..=1979).contains(&y)));
+        let (upper, letters) = text
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .fold((0usize, 0usize), |(u, n), c| {
+                (u + usize::from(c.is_uppercase()), n + 1)
+            });
+        m.caps = if letters >= 8 {
+            upper as f32 / letters as f32
+        } else {
+            0.0
+        };
+        m.money = money(text);
+        m
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether the message has no words.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Word `i` (folded).
+    pub fn word(&self, i: usize) -> &str {
+        let s = self.spans[i];
+        &self.buf[s.start as usize..s.end as usize]
+    }
+
+    /// All words (folded).
+    pub fn words(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.spans.len()).map(|i| self.word(i))
+    }
+
+    /// The spans (for matching tenant phrases).
+    pub fn spans(&self) -> &[Span] {
+        &self.spans
+    }
+
+    /// Whether class `c` occurs anywhere.
+    pub fn has(&self, c: u8) -> bool {
+        self.mask & (1 << c) != 0
+    }
+
+    /// Hits of class `c`.
+    pub fn of(&self, c: u8) -> impl Iterator<Item = &Hit> + '_ {
+        self.hits.iter().filter(move |h| h.class == c)
+    }
+
+    /// Number of distinct phrases (by start) of class `c` that are live.
+    pub fn count_live(&self, c: u8) -> usize {
+        let mut n = 0;
+        let mut last = u16::MAX;
+        for h in self.of(c) {
+            if h.start != last && self.live(h) {
+                n += 1;
+                last = h.start;
+            }
+        }
+        n
+    }
+
+    /// Whether class `c` occurs in `clause`.
+    pub fn in_clause(&self, c: u8, clause: u16) -> bool {
+        self.of(c).any(|h| h.clause == clause)
+    }
+
+    /// Whether class `c` occurs in `clause` before token `before`.
+    pub fn before_in_clause(&self, c: u8, clause: u16, before: u16) -> bool {
+        self.of(c).any(|h| h.clause == clause && h.start < before)
+    }
+
+    /// Whether a negator ends within the few words before `start` in the same clause.
+    pub fn negated_at(&self, clause: u16, start: u16) -> bool {
+        self.of(class::NEGATOR)
+            .any(|n| n.clause == clause && n.end <= start && start - n.end < SCOPE_WORDS as u16)
+    }
+
+    /// Whether any token of the hit is quoted.
+    pub fn quoted(&self, h: &Hit) -> bool {
+        (h.start..h.end).any(|i| self.spans.get(i as usize).is_some_and(|s| s.quoted))
+    }
+
+    /// A hit that counts: not negated, not quoted, not about the past or the future, not
+    /// after an `if` or a general question about the service.
+    pub fn live(&self, h: &Hit) -> bool {
+        self.live_request(h) && !self.before_in_clause(class::SERVICE_Q, h.clause, h.start)
+    }
+
+    /// As [`Msg::live`], but a question about the service ("do you have someone...") may
+    /// carry the cue: used for requests.
+    pub fn live_request(&self, h: &Hit) -> bool {
+        !self.negated_at(h.clause, h.start)
+            && !self.quoted(h)
+            && !self.in_clause(class::PAST, h.clause)
+            && !self.before_in_clause(class::CONDITIONAL, h.clause, h.start)
+            && !self.in_clause(class::FUTURE, h.clause)
+    }
+
+    /// Whether a live hit of class `c` exists.
+    pub fn live_any(&self, c: u8) -> bool {
+        self.has(c) && self.of(c).any(|h| self.live(h))
+    }
+
+    /// The first live hit of class `c`.
+    pub fn first_live(&self, c: u8) -> Option<&Hit> {
+        self.of(c).find(|h| self.live(h))
+    }
+
+    /// The words of a hit, joined by spaces.
+    pub fn phrase(&self, h: &Hit) -> &str {
+        let (Some(a), Some(b)) = (
+            self.spans.get(h.start as usize),
+            self.spans.get(h.end as usize - 1),
+        ) else {
+            return "";
+        };
+        &self.buf[a.start as usize..b.end as usize]
+    }
+
+    /// Every hit as `(class name, phrase)`, for explanations and debugging.
+    pub fn explain(&self) -> Vec<(&'static str, &str)> {
+        self.hits
+            .iter()
+            .map(|h| (lexicon::CLASS_NAMES[h.class as usize], self.phrase(h)))
+            .collect()
+    }
+
+    /// Stemmed content words (length ≥ 3, not stop words), for overlap measures.
+    pub fn content(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self
+            .words()
+            .filter(|w| w.len() >= 3 && !is_stop(w))
+            .map(fold::stem)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// Money amounts: `$1,850`, `$587.50`, `$15k`.
+fn money(text: &str) -> Vec<f64> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' {
+            let mut j = i + 1;
+            let mut digits = String::new();
+            while j < bytes.len()
+                && (bytes[j].is_ascii_digit() || bytes[j] == b',' || bytes[j] == b'.')
+            {
+                if bytes[j] != b',' {
+                    digits.push(bytes[j] as char);
+                }
+                j += 1;
+            }
+            let digits = digits.trim_end_matches('.');
+            if let Ok(mut v) = digits.parse::<f64>() {
+                if j < bytes.len() && (bytes[j] == b'k' || bytes[j] == b'K') {
+                    v *= 1000.0;
+                }
+                out.push(v);
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// English and Spanish function words left out of overlap measures.
+fn is_stop(w: &str) -> bool {
+    matches!(
+        w,
+        "the"
+            | "and"
+            | "for"
+            | "you"
+            | "your"
+            | "are"
+            | "was"
+            | "that"
+            | "this"
+            | "with"
+            | "have"
+            | "has"
+            | "but"
+            | "not"
+            | "its"
+            | "can"
+            | "what"
+            | "when"
+            | "how"
+            | "just"
+            | "like"
+            | "said"
+            | "already"
+            | "told"
+            | "there"
+            | "they"
+            | "them"
+            | "from"
+            | "one"
+            | "all"
+            | "any"
+            | "get"
+            | "got"
+            | "yes"
+            | "yeah"
+            | "ok"
+            | "okay"
+            | "thanks"
+            | "thank"
+            | "please"
+            | "pls"
+            | "que"
+            | "por"
+            | "para"
+            | "con"
+            | "una"
+            | "los"
+            | "las"
+            | "del"
+            | "dont"
+            | "did"
+            | "didnt"
+            | "too"
+            | "also"
+            | "then"
+            | "than"
+            | "our"
+            | "out"
+            | "about"
+            | "would"
+            | "could"
+            | "will"
+            | "again"
+            | "mentioned"
+            | "above"
+            | "first"
+            | "message"
+            | "sorry"
+            | "those"
+            | "these"
+            | "ill"
+            | "im"
+    )
+}
