@@ -112,6 +112,15 @@ impl Msg {
         self.of(c).any(|h| h.clause == clause)
     }
 
+    /// Whether a past marker governs `clause` ("last week", but not "since last week").
+    pub fn past_in_clause(&self, clause: u16) -> bool {
+        self.of(class::PAST).any(|h| {
+            h.clause == clause
+                && !(h.start > 0
+                    && matches!(self.word(h.start as usize - 1), "since" | "desde" | "for"))
+        })
+    }
+
     /// Whether class `c` occurs in `clause` before token `before`.
     pub fn before_in_clause(&self, c: u8, clause: u16, before: u16) -> bool {
         self.of(c).any(|h| h.clause == clause && h.start < before)
@@ -139,7 +148,7 @@ impl Msg {
     pub fn live_request(&self, h: &Hit) -> bool {
         !self.negated_at(h.clause, h.start)
             && !self.quoted(h)
-            && !self.in_clause(class::PAST, h.clause)
+            && !self.past_in_clause(h.clause)
             && !self.before_in_clause(class::CONDITIONAL, h.clause, h.start)
             && !self.in_clause(class::FUTURE, h.clause)
     }

@@ -73,6 +73,14 @@ pub fn repetition(ctx: &Ctx) -> Option<String> {
     if let Some(why) = ctx.tenant_phrase(&baton_plugin_sdk::Reason::Repetition) {
         return Some(why);
     }
+    // Nothing can be repeated before the bot has said anything.
+    let bot_spoke = ctx
+        .current()
+        .first()
+        .is_some_and(|m| ctx.conv.messages[..m.index].iter().any(|x| x.is_bot()));
+    if !bot_spoke {
+        return None;
+    }
     for m in ctx.current() {
         if let Some(h) = m
             .of(class::REPEAT)
@@ -99,7 +107,7 @@ pub fn repetition(ctx: &Ctx) -> Option<String> {
             return Some("the customer sends nearly the same message again".into());
         }
     }
-    if ctx.current().first().is_some_and(|m| m.index > 0) && bot_loops(ctx) {
+    if bot_loops(ctx) {
         return Some("the bot asks the same question again".into());
     }
     None

@@ -32,6 +32,17 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         {
             return Some(format!("the customer disputes a charge: `{}`", m.phrase(h)));
         }
+        if m.live_any(class::CANCELLED) && m.live_any(class::BILL_CONTEXT) {
+            return Some("the customer is charged after cancelling".into());
+        }
+        let twice = m
+            .money
+            .iter()
+            .enumerate()
+            .any(|(i, a)| m.money[i + 1..].contains(a));
+        if twice && m.live_any(class::BILL_CONTEXT) {
+            return Some("the same amount appears twice on the customer's bill".into());
+        }
         let hint = m.first_live(class::DISPUTE_HINT);
         let new_amount = !m.money.is_empty()
             && ctx
