@@ -24,6 +24,8 @@ pub struct Msg {
     pub money: Vec<f64>,
     /// Four-digit years from 1850 to 1979 (old houses and appliances).
     pub old_year: bool,
+    /// An age of 75 or more is stated ("she's 91", "87 years old", "tiene 80 anos").
+    pub elderly: bool,
 }
 
 impl Msg {
@@ -43,6 +45,15 @@ impl Msg {
         m.old_year = words
             .iter()
             .any(|w| w.len() == 4 && w.parse::<u16>().is_ok_and(|y| (1850..=1979).contains(&y)));
+        m.elderly = words.iter().enumerate().any(|(i, w)| {
+            w.parse::<u16>().is_ok_and(|n| (75..=110).contains(&n))
+                && (matches!(words.get(i + 1), Some(&("years" | "yrs" | "year" | "anos")))
+                    || (i > 0
+                        && matches!(
+                            words[i - 1],
+                            "is" | "hes" | "shes" | "tiene" | "age" | "aged"
+                        )))
+        });
         let (upper, letters) = text
             .chars()
             .filter(|c| c.is_alphabetic())

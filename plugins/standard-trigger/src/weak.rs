@@ -8,7 +8,7 @@ use crate::text::Msg;
 use baton_plugin_sdk::Reason;
 
 /// Margin over `none` (log-probability ×64) the classifier needs to confirm a reason.
-const MARGIN: i32 = 5 * 64;
+const MARGIN: i32 = 12 * 64;
 
 /// Whether `m` has a weak cue of `reason`.
 fn supported(m: &Msg, reason: &Reason) -> bool {
@@ -21,11 +21,14 @@ fn supported(m: &Msg, reason: &Reason) -> bool {
             class::HOT,
         ]),
         Reason::ExplicitRequest => {
-            m.of(class::PERSON).any(|h| m.live_request(h))
+            !m.has(class::REPORTED)
+                && m.of(class::PERSON).any(|h| m.live_request(h))
                 && m.of(class::CONTACT).any(|h| m.live_request(h))
         }
         Reason::BillingDispute => any(&[class::BILL_CONTEXT]),
-        Reason::Frustration => any(&[class::ANNOYANCE, class::FRUSTRATION]),
+        Reason::Frustration => {
+            !m.has(class::TARGET) && any(&[class::ANNOYANCE, class::FRUSTRATION])
+        }
         Reason::Repetition => any(&[class::REPEAT, class::CORRECTION]),
         Reason::HighValue => any(&[class::SCOPE, class::SIZE, class::HIGH_VALUE]),
         Reason::ComplexInquiry => any(&[

@@ -26,7 +26,10 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         let counts = GROUPS.map(|g| m.count_live(g));
         let groups = counts.iter().filter(|&&c| c > 0).count();
         let most = counts.iter().copied().max().unwrap_or(0);
-        let coordinate = m.count_live(class::CX_COORD) > 0;
+        // A request to coordinate counts even under an `if` ("they'll pay if you invoice them").
+        let coordinate = m
+            .of(class::CX_COORD)
+            .any(|h| !m.negated_at(h.clause, h.start) && !m.quoted(h));
         if groups >= 3 || (coordinate && (groups >= 2 || most >= 2)) {
             return Some(format!(
                 "{groups} outside parties or processes to coordinate"

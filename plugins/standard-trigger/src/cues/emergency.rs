@@ -50,13 +50,16 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         let water = m
             .of(class::WATER)
             .any(|h| m.live(h) && !not_a_leak(m, h.end));
+        if water && m.live_any(class::UNCONTROLLED) {
+            return Some("water is out of control".into());
+        }
         if water && m.live_any(class::ELECTRIC) {
             return Some("water is reaching something electrical".into());
         }
         if m.live_any(class::HOT) && m.live_any(class::ELECTRIC) {
             return Some("electrical equipment is hot, buzzing or scorched".into());
         }
-        if m.live_any(class::VULNERABLE) {
+        if m.live_any(class::VULNERABLE) || m.elderly {
             if m.live_any(class::CAR_LOCKED) {
                 return Some("someone vulnerable is shut inside a vehicle".into());
             }
@@ -66,7 +69,7 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         }
         if (m.live_any(class::HEAT_LOSS)
             || (m.live_any(class::HEATING_DEVICE) && m.live_any(class::BROKEN)))
-            && ctx.any_live(class::VULNERABLE)
+            && (ctx.any_live(class::VULNERABLE) || ctx.msgs.iter().any(|x| x.elderly))
         {
             return Some("no heat (or cooling) with someone vulnerable in the home".into());
         }

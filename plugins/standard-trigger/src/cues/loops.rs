@@ -103,7 +103,14 @@ pub fn repetition(ctx: &Ctx) -> Option<String> {
         if m.has(class::CORRECTION) && earlier_overlap > 0.0 {
             return Some("the customer corrects the bot with what they said before".into());
         }
-        if content.len() >= 3 && earlier_overlap >= 0.6 {
+        // Rephrasing for an unsure bot is low confidence's business, not repetition.
+        let bot_unsure = ctx.conv.messages[..m.index]
+            .iter()
+            .rev()
+            .find(|x| x.is_bot())
+            .and_then(|b| b.confidence)
+            .is_some_and(|c| c < ctx.settings.config.low_confidence_threshold);
+        if content.len() >= 3 && earlier_overlap >= 0.6 && !bot_unsure {
             return Some("the customer sends nearly the same message again".into());
         }
     }

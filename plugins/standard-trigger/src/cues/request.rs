@@ -26,7 +26,14 @@ fn incidental(m: &Msg, h: &Hit) -> bool {
 /// Contact phrases that need no named person ("call me", "que me llame").
 fn self_contained(m: &Msg, h: &Hit) -> bool {
     let p = m.phrase(h);
-    p.starts_with("call me")
+    p.starts_with("call")
+        || p.starts_with("a call")
+        || p.starts_with("give me a")
+        || p.starts_with("give us a")
+        || p.starts_with("me ll")
+        || p.starts_with("me pued")
+        || p.starts_with("llamarme")
+        || p.starts_with("phone call")
         || p.starts_with("give me a call")
         || p.starts_with("phone me")
         || p.starts_with("ring me")
