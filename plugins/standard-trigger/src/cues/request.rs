@@ -64,11 +64,13 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
                 return Some(format!("the customer asks to `{}` a person", m.phrase(c)));
             }
         }
-        // Refusing the bot itself ("I'm not typing this out to a robot").
+        // Refusing the bot itself ("I'm NOT typing this out to a robot").
         for b in m.of(class::ANTIBOT) {
             let refusal =
-                m.in_clause(class::NEGATOR, b.clause) || m.caps > 0.6 || m.has(class::FRUSTRATION);
-            if refusal && !m.quoted(b) && !m.in_clause(class::CONDITIONAL, b.clause) {
+                m.in_clause(class::REFUSAL, b.clause) || m.caps > 0.6 || m.has(class::FRUSTRATION);
+            let content =
+                m.in_clause(class::CALM, b.clause) || m.in_clause(class::POSITIVE, b.clause);
+            if refusal && !content && !m.quoted(b) && !m.in_clause(class::CONDITIONAL, b.clause) {
                 return Some("the customer refuses to deal with the bot".into());
             }
         }
