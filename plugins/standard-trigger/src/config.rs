@@ -100,7 +100,7 @@ impl Config {
         if self.repetition_turns < 2 {
             return Err("repetition_turns must be at least 2".into());
         }
-        if !(self.high_value_threshold_usd > 0.0) {
+        if self.high_value_threshold_usd.is_nan() || self.high_value_threshold_usd <= 0.0 {
             return Err("high_value_threshold_usd must be above 0".into());
         }
         for name in self.extra_phrases.keys().chain(self.disabled.iter()) {

@@ -163,9 +163,7 @@ pub fn stem(word: &str) -> &str {
     let n = word.len();
     if n > 5 && word.ends_with("ing") {
         &word[..n - 3]
-    } else if n > 4 && word.ends_with("ed") {
-        &word[..n - 2]
-    } else if n > 4 && word.ends_with("es") {
+    } else if n > 4 && (word.ends_with("ed") || word.ends_with("es")) {
         &word[..n - 2]
     } else if n > 3 && word.ends_with('s') && !word.ends_with("ss") {
         &word[..n - 1]

@@ -50,6 +50,9 @@ impl<'a> Ctx<'a> {
     /// Tenant phrases for `reason` found live in the current turn.
     pub fn tenant_phrase(&self, reason: &Reason) -> Option<String> {
         let phrases = self.settings.extra_for(reason);
+        if phrases.is_empty() {
+            return None;
+        }
         for m in self.current() {
             let words: Vec<&str> = m.words().collect();
             for p in phrases {

@@ -54,13 +54,11 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
                         .iter()
                         .all(|new| (new - old).abs() > 0.05 * old.max(*new))
                 });
-        if hint.is_some() || new_amount {
-            if *bill.get_or_insert_with(|| about_a_bill(ctx)) {
-                return Some(match hint {
-                    Some(h) => format!("the customer contests the bill (`{}`)", m.phrase(h)),
-                    None => "the customer names a different amount than the bill".into(),
-                });
-            }
+        if (hint.is_some() || new_amount) && *bill.get_or_insert_with(|| about_a_bill(ctx)) {
+            return Some(match hint {
+                Some(h) => format!("the customer contests the bill (`{}`)", m.phrase(h)),
+                None => "the customer names a different amount than the bill".into(),
+            });
         }
     }
     None
