@@ -1,0 +1,124 @@
+//! Durable state behind one interface: conversations and their messages, handoffs, the
+//! decision log, the lifecycle event log (for SSE and webhooks), the webhook outbox,
+//! idempotency records, agent presence and API keys.
+//!
+//! Writes are *write sets* applied atomically: everything one request changes commits
+//! together or not at all, and nothing is acknowledged before it is durable. Every read and
+//! write is scoped by tenant. The SQLite backend is embedded; the interface is shaped so a
+//! shared PostgreSQL backend can implement it for several hosts.
+
+mod keys;
+mod model;
+mod sqlite;
+
+pub use keys::{hash_key, new_key, KeyRole, KeySpec, NewKey};
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A precondition of the write set did not hold (someone else changed the row first).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The store cannot take writes now (disk full, read-only, database down).
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else the database said.
+    #[error("store error: {0}")]
+    Database(String),
+}
+
+/// The store interface.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Apply a write set atomically and durably; returns the ids of the lifecycle events it
+    /// appended, in order.
+    async fn apply(&self, tenant: &str, writes: WriteSet) -> Result<Applied, StoreError>;
+
+    /// A conversation's header.
+    async fn conversation(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<ConversationRow>, StoreError>;
+    /// A conversation's messages, oldest first.
+    async fn messages(
+        &self,
+        tenant: &str,
+        conversation: &str,
+    ) -> Result<Vec<MessageRow>, StoreError>;
+    /// One handoff.
+    async fn handoff(&self, tenant: &str, id: &str) -> Result<Option<HandoffRow>, StoreError>;
+    /// The open handoff of a conversation, if any.
+    async fn open_handoff(
+        &self,
+        tenant: &str,
+        conversation: &str,
+    ) -> Result<Option<HandoffRow>, StoreError>;
+    /// Handoffs matching a filter, newest first.
+    async fn handoffs(
+        &self,
+        tenant: &str,
+        filter: &HandoffFilter,
+    ) -> Result<Vec<HandoffRow>, StoreError>;
+    /// The stored response of an earlier request with this idempotency key.
+    async fn idempotent_response(
+        &self,
+        tenant: &str,
+        key: &str,
+    ) -> Result<Option<StoredResponse>, StoreError>;
+    /// Lifecycle events after `after_id`, oldest first.
+    async fn events_after(
+        &self,
+        tenant: &str,
+        after_id: i64,
+        limit: usize,
+    ) -> Result<Vec<EventRow>, StoreError>;
+    /// The agents' presence as they set it.
+    async fn presence(&self, tenant: &str) -> Result<Vec<PresenceRow>, StoreError>;
+    /// Statistics for routing and wait estimates.
+    async fn live_stats(&self, tenant: &str) -> Result<LiveStats, StoreError>;
+    /// The agent who last served the customer with this key, if any.
+    async fn previous_agent(
+        &self,
+        tenant: &str,
+        customer_key: &str,
+    ) -> Result<Option<String>, StoreError>;
+    /// Offers whose reservation ran out before `now_ms`, across tenants.
+    async fn expired_offers(
+        &self,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<HandoffRow>, StoreError>;
+    /// Webhook deliveries due at `now_ms`, across tenants.
+    async fn due_deliveries(&self, now_ms: i64, limit: usize)
+        -> Result<Vec<OutboxRow>, StoreError>;
+    /// Record a delivery attempt's outcome.
+    async fn delivery_result(&self, id: i64, result: DeliveryResult) -> Result<(), StoreError>;
+
+    /// Store a new key's hash.
+    async fn insert_key(&self, key: KeyRow) -> Result<(), StoreError>;
+    /// The live (not revoked) key with this hash.
+    async fn key_by_hash(&self, hash: &str) -> Result<Option<KeyRow>, StoreError>;
+    /// Revoke a key by id; `false` if there was no such live key.
+    async fn revoke_key(&self, id: &str) -> Result<bool, StoreError>;
+    /// Every key (without secrets), optionally of one tenant.
+    async fn keys(&self, tenant: Option<&str>) -> Result<Vec<KeyRow>, StoreError>;
+}
+
+/// A shared handle to whichever backend serves this host.
+pub type SharedStore = Arc<dyn Store>;
+
+/// Open the store named by `--data`: a folder path (SQLite inside it).
+pub fn open(data: &str) -> Result<SharedStore, StoreError> {
+    if data.starts_with("postgres://") || data.starts_with("postgresql://") {
+        return Err(StoreError::Unavailable(
+            "PostgreSQL is not supported by this build yet; use a folder path for the embedded store".into(),
+        ));
+    }
+    Ok(Arc::new(SqliteStore::open(std::path::Path::new(data))?))
+}

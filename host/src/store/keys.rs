@@ -1,0 +1,78 @@
+//! API keys: generated once, shown once, stored only as a hash.
+
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyRole {
+    /// A channel (web chat, SMS bridge): posts customer and bot events, reads its conversations.
+    Channel,
+    /// An agent or agent tool: reads handoffs, accepts, replies, resolves.
+    Agent,
+    /// The SaaS operator: tenant status across the host.
+    Operator,
+}
+
+impl KeyRole {
+    /// The `snake_case` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyRole::Channel => "channel",
+            KeyRole::Agent => "agent",
+            KeyRole::Operator => "operator",
+        }
+    }
+
+    /// Parse the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "channel" => Some(KeyRole::Channel),
+            "agent" => Some(KeyRole::Agent),
+            "operator" => Some(KeyRole::Operator),
+            _ => None,
+        }
+    }
+}
+
+/// What to create a key for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySpec {
+    /// The tenant (none for an operator key).
+    pub tenant: Option<String>,
+    /// The role.
+    pub role: KeyRole,
+    /// The agent an agent key belongs to.
+    pub agent_id: Option<String>,
+}
+
+/// A freshly made key: the secret to show once, and its id.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    /// Public id (for revoking and listing).
+    pub id: String,
+    /// The bearer secret, `bk_<id>_<random>`; never stored.
+    pub secret: String,
+    /// Its SHA-256, hex: what the store keeps.
+    pub hash: String,
+}
+
+/// Make a new random key.
+pub fn new_key() -> NewKey {
+    let mut rng = rand::rng();
+    let mut id = [0u8; 6];
+    let mut secret = [0u8; 24];
+    rng.fill_bytes(&mut id);
+    rng.fill_bytes(&mut secret);
+    let id = hex::encode(id);
+    let secret = format!("bk_{id}_{}", hex::encode(secret));
+    let hash = hash_key(&secret);
+    NewKey { id, secret, hash }
+}
+
+/// The hash under which a presented secret is looked up.
+pub fn hash_key(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}

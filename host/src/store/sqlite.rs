@@ -1,0 +1,176 @@
+//! The embedded SQLite backend: WAL, one writer thread that commits queued write sets
+//! together (group commit: one fsync for many requests), and a small pool of readers.
+
+mod read;
+mod schema;
+mod write;
+
+use super::*;
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use tokio::sync::oneshot;
+
+/// Most write sets committed in one transaction.
+const MAX_BATCH: usize = 512;
+/// Reader connections.
+const READERS: usize = 4;
+
+type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+/// A queued write: run on the writer's connection inside the group transaction, or (with
+/// `None`) told that the transaction could not begin.
+type Job = Box<dyn FnOnce(Option<&Connection>) -> (bool, Finish) + Send>;
+
+/// The SQLite store in a data folder (`<data>/baton.sqlite3`).
+pub struct SqliteStore {
+    jobs: mpsc::Sender<Job>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: AtomicUsize,
+}
+
+pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::*;
+    match e.sqlite_error_code() {
+        Some(
+            DiskFull | ReadOnly | CannotOpen | SystemIoFailure | DatabaseBusy | DatabaseLocked,
+        ) => StoreError::Unavailable(e.to_string()),
+        Some(ConstraintViolation) => StoreError::Conflict(e.to_string()),
+        _ => StoreError::Database(e.to_string()),
+    }
+}
+
+fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(path, flags).map_err(db_error)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(db_error)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(db_error)?;
+    // FULL: the WAL is synced at every commit, so an acknowledged write survives a crash
+    // of the machine, not only of the process. Group commit pays for it.
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(db_error)?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(db_error)?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the store in `dir` and migrate it.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "cannot create the data folder `{}`: {e}",
+                dir.display()
+            ))
+        })?;
+        let path = dir.join("baton.sqlite3");
+        let mut writer = connect(&path, OpenFlags::default())?;
+        schema::migrate(&mut writer).map_err(StoreError::Database)?;
+        let readers = (0..READERS)
+            .map(|_| {
+                connect(
+                    &path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_URI,
+                )
+                .map(Mutex::new)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let (jobs, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("baton-store-writer".into())
+            .spawn(move || writer_loop(writer, rx))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the writer: {e}")))?;
+        Ok(SqliteStore {
+            jobs,
+            readers: Arc::new(readers),
+            next_reader: AtomicUsize::new(0),
+        })
+    }
+
+    /// Run `f` in the next group transaction; resolves once that transaction is durable.
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = match conn {
+                Some(conn) => f(conn),
+                None => Err(StoreError::Unavailable(
+                    "the transaction could not begin".into(),
+                )),
+            };
+            let ok = result.is_ok();
+            let finish: Finish = Box::new(move |commit| {
+                let _ = tx.send(commit.and(result));
+            });
+            (ok, finish)
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
+    }
+
+    /// Run a read on one of the reader connections, off the async threads.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = readers[i]
+                .lock()
+                .map_err(|_| StoreError::Database("a reader connection was poisoned".into()))?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("read task failed: {e}")))?
+    }
+}
+
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut finishes = Vec::with_capacity(batch.len());
+        let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error);
+        if let Err(e) = begun {
+            for job in batch {
+                let (_, finish) = job(None);
+                finish(Err(StoreError::Unavailable(e.to_string())));
+            }
+            continue;
+        }
+        for job in batch {
+            // Each request in its own savepoint: one failing leaves the others intact.
+            let _ = conn.execute_batch("SAVEPOINT job");
+            let (ok, finish) = job(Some(&conn));
+            if !ok {
+                let _ = conn.execute_batch("ROLLBACK TO job");
+            }
+            let _ = conn.execute_batch("RELEASE job");
+            finishes.push(finish);
+        }
+        let committed = conn.execute_batch("COMMIT").map_err(db_error);
+        if committed.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for finish in finishes {
+            finish(match &committed {
+                Ok(()) => Ok(()),
+                Err(e) => Err(StoreError::Unavailable(e.to_string())),
+            });
+        }
+    }
+}

@@ -1,0 +1,492 @@
+//! Queries, and the [`Store`] implementation that ties reads and writes together.
+
+use super::{db_error, write, SqliteStore};
+use crate::store::*;
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Database(format!("cannot decode a stored row: {e}")))
+}
+
+fn handoffs_where(
+    conn: &Connection,
+    sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<HandoffRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
+    let bodies = stmt
+        .query_map(args, |r| r.get::<_, String>(0))
+        .map_err(db_error)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_error)?;
+    bodies.iter().map(|b| decode(b)).collect()
+}
+
+fn message_row(
+    r: &Row<'_>,
+) -> rusqlite::Result<(
+    i64,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<f64>,
+    Option<String>,
+)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn key_row(
+    r: &Row<'_>,
+) -> rusqlite::Result<(
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn to_key(
+    k: (
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        i64,
+        Option<i64>,
+    ),
+) -> Result<KeyRow, StoreError> {
+    Ok(KeyRow {
+        id: k.0,
+        hash: k.1,
+        tenant: k.2,
+        role: KeyRole::parse(&k.3)
+            .ok_or_else(|| StoreError::Database(format!("unknown stored role `{}`", k.3)))?,
+        agent_id: k.4,
+        created_ms: k.5,
+        revoked_ms: k.6,
+    })
+}
+
+const KEY_COLUMNS: &str = "id, hash, tenant, role, agent_id, created_ms, revoked_ms";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn apply(&self, tenant: &str, writes: WriteSet) -> Result<Applied, StoreError> {
+        let tenant = tenant.to_string();
+        self.write(move |conn| write::apply(conn, &tenant, &writes))
+            .await
+    }
+
+    async fn conversation(
+        &self,
+        tenant: &str,
+        id: &str,
+    ) -> Result<Option<ConversationRow>, StoreError> {
+        let (tenant, id) = (tenant.to_string(), id.to_string());
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT id, channel, customer, customer_key, message_count, created_ms, updated_ms
+                     FROM conversations WHERE tenant = ?1 AND id = ?2",
+                )
+                .map_err(db_error)?
+                .query_row(params![tenant, id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?, r.get::<_, i64>(5)?, r.get::<_, i64>(6)?))
+                })
+                .optional()
+                .map_err(db_error)?;
+            row.map(|(id, channel, customer, customer_key, message_count, created_ms, updated_ms)| {
+                Ok(ConversationRow { id, channel, customer: decode(&customer)?, customer_key, message_count, created_ms, updated_ms })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn messages(
+        &self,
+        tenant: &str,
+        conversation: &str,
+    ) -> Result<Vec<MessageRow>, StoreError> {
+        let (tenant, conversation) = (tenant.to_string(), conversation.to_string());
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT seq, role, text, at_ms, intent, confidence, agent_id FROM messages
+                     WHERE tenant = ?1 AND conversation_id = ?2 ORDER BY seq",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map(params![tenant, conversation], message_row)
+                .map_err(db_error)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error)?;
+            rows.into_iter()
+                .map(|(seq, role, text, at_ms, intent, confidence, agent_id)| {
+                    Ok(MessageRow {
+                        seq,
+                        message: baton_plugin_sdk::Message {
+                            role: decode(&format!("\"{role}\""))?,
+                            text,
+                            at_ms,
+                            intent,
+                            confidence: confidence.map(|c| c as f32),
+                        },
+                        agent_id,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn handoff(&self, tenant: &str, id: &str) -> Result<Option<HandoffRow>, StoreError> {
+        let (tenant, id) = (tenant.to_string(), id.to_string());
+        self.read(move |conn| {
+            Ok(handoffs_where(
+                conn,
+                "SELECT body FROM handoffs WHERE tenant = ?1 AND id = ?2",
+                &[&tenant, &id],
+            )?
+            .pop())
+        })
+        .await
+    }
+
+    async fn open_handoff(
+        &self,
+        tenant: &str,
+        conversation: &str,
+    ) -> Result<Option<HandoffRow>, StoreError> {
+        let (tenant, conversation) = (tenant.to_string(), conversation.to_string());
+        self.read(move |conn| {
+            Ok(handoffs_where(
+                conn,
+                "SELECT body FROM handoffs WHERE tenant = ?1 AND conversation_id = ?2 AND is_open = 1",
+                &[&tenant, &conversation],
+            )?
+            .pop())
+        })
+        .await
+    }
+
+    async fn handoffs(
+        &self,
+        tenant: &str,
+        filter: &HandoffFilter,
+    ) -> Result<Vec<HandoffRow>, StoreError> {
+        let tenant = tenant.to_string();
+        let filter = filter.clone();
+        self.read(move |conn| {
+            let state = filter.state.map(|s| s.as_str().to_string());
+            let limit = if filter.limit == 0 { 100 } else { filter.limit.min(1000) } as i64;
+            handoffs_where(
+                conn,
+                "SELECT body FROM handoffs WHERE tenant = ?1
+                   AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR queue = ?3) AND (?4 = 0 OR is_open = 1)
+                 ORDER BY is_open DESC, priority_rank DESC, opened_ms DESC LIMIT ?5",
+                &[&tenant, &state, &filter.queue, &(filter.open_only as i64), &limit],
+            )
+        })
+        .await
+    }
+
+    async fn idempotent_response(
+        &self,
+        tenant: &str,
+        key: &str,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        let (tenant, key) = (tenant.to_string(), key.to_string());
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT status, body FROM idempotency WHERE tenant = ?1 AND key = ?2",
+            )
+            .map_err(db_error)?
+            .query_row(params![tenant, key], |r| {
+                Ok(StoredResponse {
+                    status: r.get::<_, u16>(0)?,
+                    body: r.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn events_after(
+        &self,
+        tenant: &str,
+        after_id: i64,
+        limit: usize,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let tenant = tenant.to_string();
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT id, kind, handoff_id, conversation_id, data, at_ms FROM events
+                     WHERE tenant = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map(params![tenant, after_id, limit as i64], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ))
+                })
+                .map_err(db_error)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error)?;
+            rows.into_iter()
+                .map(|(id, kind, handoff_id, conversation_id, data, at_ms)| {
+                    Ok(EventRow {
+                        id,
+                        kind,
+                        handoff_id,
+                        conversation_id,
+                        data: decode(&data)?,
+                        at_ms,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn presence(&self, tenant: &str) -> Result<Vec<PresenceRow>, StoreError> {
+        let tenant = tenant.to_string();
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT agent_id, presence, capacity, updated_ms FROM presence WHERE tenant = ?1")
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map(params![tenant], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<u32>>(2)?, r.get::<_, i64>(3)?))
+                })
+                .map_err(db_error)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error)?;
+            rows.into_iter()
+                .map(|(agent_id, presence, capacity, updated_ms)| {
+                    Ok(PresenceRow { agent_id, presence: decode(&format!("\"{presence}\""))?, capacity, updated_ms })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn live_stats(&self, tenant: &str) -> Result<LiveStats, StoreError> {
+        let tenant = tenant.to_string();
+        self.read(move |conn| {
+            let pairs = |sql: &str| -> Result<Vec<(String, u32)>, StoreError> {
+                let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
+                let rows = stmt
+                    .query_map(params![tenant], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))
+                    .map_err(db_error)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(db_error);
+                rows
+            };
+            let times = |sql: &str| -> Result<Vec<i64>, StoreError> {
+                let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
+                let rows = stmt
+                    .query_map(params![tenant], |r| r.get::<_, i64>(0))
+                    .map_err(db_error)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(db_error);
+                rows
+            };
+            Ok(LiveStats {
+                load: pairs("SELECT accepted_by, COUNT(*) FROM handoffs WHERE tenant = ?1 AND state = 'accepted' GROUP BY accepted_by")?,
+                depth: pairs("SELECT queue, COUNT(*) FROM handoffs WHERE tenant = ?1 AND state IN ('queued', 'offered') GROUP BY queue")?,
+                recent_handle_ms: times(
+                    "SELECT closed_ms - accepted_ms FROM handoffs WHERE tenant = ?1 AND accepted_ms IS NOT NULL AND closed_ms IS NOT NULL
+                     ORDER BY closed_ms DESC LIMIT 50",
+                )?,
+                recent_accept_ms: times(
+                    "SELECT accepted_ms - opened_ms FROM handoffs WHERE tenant = ?1 AND accepted_ms IS NOT NULL
+                     ORDER BY accepted_ms DESC LIMIT 50",
+                )?,
+            })
+        })
+        .await
+    }
+
+    async fn previous_agent(
+        &self,
+        tenant: &str,
+        customer_key: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let (tenant, key) = (tenant.to_string(), customer_key.to_string());
+        self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT accepted_by FROM handoffs WHERE tenant = ?1 AND customer_key = ?2 AND accepted_by IS NOT NULL
+                 ORDER BY accepted_ms DESC LIMIT 1",
+            )
+            .map_err(db_error)?
+            .query_row(params![tenant, key], |r| r.get::<_, String>(0))
+            .optional()
+            .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn expired_offers(
+        &self,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<HandoffRow>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT tenant, body FROM handoffs WHERE state = 'offered' AND offer_expires_ms <= ?1
+                     ORDER BY offer_expires_ms LIMIT ?2",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map(params![now_ms, limit as i64], |r| r.get::<_, String>(1))
+                .map_err(db_error)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error)?;
+            rows.iter().map(|b| decode(b)).collect()
+        })
+        .await
+    }
+
+    async fn due_deliveries(
+        &self,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT id, tenant, url, secret_env, body, attempts FROM outbox
+                     WHERE next_ms IS NOT NULL AND next_ms <= ?1 ORDER BY next_ms LIMIT ?2",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map(params![now_ms, limit as i64], |r| {
+                    Ok(OutboxRow {
+                        id: r.get(0)?,
+                        tenant: r.get(1)?,
+                        url: r.get(2)?,
+                        secret_env: r.get(3)?,
+                        body: r.get(4)?,
+                        attempts: r.get(5)?,
+                    })
+                })
+                .map_err(db_error)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error)?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn delivery_result(&self, id: i64, result: DeliveryResult) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            match result {
+                DeliveryResult::Delivered { at_ms } => conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, next_ms = NULL, delivered_ms = ?2, last_error = NULL WHERE id = ?1",
+                    params![id, at_ms],
+                ),
+                DeliveryResult::Failed { error, retry_at_ms } => conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, next_ms = ?2, last_error = ?3 WHERE id = ?1",
+                    params![id, retry_at_ms, error],
+                ),
+            }
+            .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn insert_key(&self, key: KeyRow) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO api_keys (id, hash, tenant, role, agent_id, created_ms, revoked_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)",
+                params![key.id, key.hash, key.tenant, key.role.as_str(), key.agent_id, key.created_ms],
+            )
+            .map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn key_by_hash(&self, hash: &str) -> Result<Option<KeyRow>, StoreError> {
+        let hash = hash.to_string();
+        self.read(move |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = ?1 AND revoked_ms IS NULL"
+            ))
+            .map_err(db_error)?
+            .query_row(params![hash], key_row)
+            .optional()
+            .map_err(db_error)?
+            .map(to_key)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.write(move |conn| {
+            let n = conn
+                .execute(
+                    "UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",
+                    params![id, jiff::Timestamp::now().as_millisecond()],
+                )
+                .map_err(db_error)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn keys(&self, tenant: Option<&str>) -> Result<Vec<KeyRow>, StoreError> {
+        let tenant = tenant.map(str::to_string);
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE ?1 IS NULL OR tenant = ?1 ORDER BY created_ms"))
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map(params![tenant], key_row)
+                .map_err(db_error)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error)?;
+            rows.into_iter().map(to_key).collect()
+        })
+        .await
+    }
+}

@@ -1,0 +1,252 @@
+//! Applying a write set inside the writer's transaction.
+
+use super::db_error;
+use crate::store::*;
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub(crate) fn priority_rank(p: baton_plugin_sdk::Priority) -> i64 {
+    p as i64
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Database(format!("cannot encode: {e}")))
+}
+
+/// The exact body posted to a webhook for an event.
+pub fn webhook_body(tenant: &str, event: &NewEvent, id: i64) -> String {
+    serde_json::json!({
+        "id": id,
+        "type": event.kind,
+        "tenant": tenant,
+        "handoff_id": event.handoff_id,
+        "conversation_id": event.conversation_id,
+        "at_ms": event.at_ms,
+        "data": event.data,
+    })
+    .to_string()
+}
+
+fn put_handoff(
+    conn: &Connection,
+    tenant: &str,
+    h: &HandoffRow,
+    customer_key: Option<&str>,
+) -> Result<usize, StoreError> {
+    let body = json(h)?;
+    let columns = params![
+        tenant,
+        h.id,
+        h.conversation_id,
+        h.state.as_str(),
+        h.state.is_open() as i64,
+        h.reason,
+        h.priority.as_str(),
+        priority_rank(h.priority),
+        h.queue,
+        h.offered_to,
+        h.offer_expires_ms,
+        h.accepted_by,
+        h.opened_ms,
+        h.accepted_ms,
+        h.closed_ms,
+        body,
+    ];
+    let result = match customer_key {
+        // A new handoff also records who the customer is, for "previous agent" lookups.
+        Some(key) => {
+            let mut all = columns.to_vec();
+            all.push(&key);
+            conn.execute(
+                "INSERT INTO handoffs (tenant, id, conversation_id, state, is_open, reason, priority, priority_rank, queue,
+                     offered_to, offer_expires_ms, accepted_by, opened_ms, accepted_ms, closed_ms, body, customer_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                all.as_slice(),
+            )
+        }
+        None => conn.execute(
+            "UPDATE handoffs SET conversation_id = ?3, state = ?4, is_open = ?5, reason = ?6, priority = ?7,
+                 priority_rank = ?8, queue = ?9, offered_to = ?10, offer_expires_ms = ?11, accepted_by = ?12,
+                 opened_ms = ?13, accepted_ms = ?14, closed_ms = ?15, body = ?16
+             WHERE tenant = ?1 AND id = ?2",
+            columns,
+        ),
+    };
+    result.map_err(|e| match db_error(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(format!(
+            "conversation `{}` already has an open handoff",
+            h.conversation_id
+        )),
+        other => other,
+    })
+}
+
+/// Apply `w` for `tenant`; the caller's savepoint undoes everything on error.
+pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<Applied, StoreError> {
+    if let Some(c) = &w.conversation {
+        conn.execute(
+            "INSERT INTO conversations (tenant, id, channel, customer, customer_key, message_count, created_ms, updated_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (tenant, id) DO UPDATE SET channel = excluded.channel, customer = excluded.customer,
+                 customer_key = excluded.customer_key, message_count = excluded.message_count,
+                 updated_ms = excluded.updated_ms",
+            params![tenant, c.id, c.channel, json(&c.customer)?, c.customer_key, c.message_count, c.created_ms, c.updated_ms],
+        )
+        .map_err(db_error)?;
+    }
+    for m in &w.messages {
+        let conversation = w
+            .conversation
+            .as_ref()
+            .map(|c| c.id.as_str())
+            .ok_or_else(|| {
+                StoreError::Database("messages need their conversation in the write set".into())
+            })?;
+        let role = serde_json::to_value(m.message.role)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        conn.execute(
+            "INSERT INTO messages (tenant, conversation_id, seq, role, text, at_ms, intent, confidence, agent_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![tenant, conversation, m.seq, role, m.message.text, m.message.at_ms, m.message.intent, m.message.confidence, m.agent_id],
+        )
+        .map_err(|e| match db_error(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "message {} of conversation `{conversation}` was written concurrently",
+                m.seq
+            )),
+            other => other,
+        })?;
+    }
+    for d in &w.decisions {
+        conn.execute(
+            "INSERT INTO decisions (tenant, conversation_id, message_seq, policy_version, role, escalate, reason, priority,
+                 tags, explanation, fault_kind, fault_detail, latency_us, at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                tenant,
+                d.conversation_id,
+                d.message_seq,
+                d.policy_version,
+                d.role,
+                d.decision.escalate as i64,
+                d.decision.reason.as_ref().map(|r| r.as_str().to_string()),
+                d.decision.priority.as_str(),
+                json(&d.decision.tags)?,
+                d.decision.explanation,
+                d.fault_kind,
+                d.fault_detail,
+                d.latency_us,
+                d.at_ms,
+            ],
+        )
+        .map_err(db_error)?;
+    }
+    let customer_key = |conversation: &str| -> Result<String, StoreError> {
+        if let Some(c) = w.conversation.as_ref().filter(|c| c.id == conversation) {
+            return Ok(c.customer_key.clone());
+        }
+        conn.query_row(
+            "SELECT customer_key FROM conversations WHERE tenant = ?1 AND id = ?2",
+            params![tenant, conversation],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .map_err(db_error)
+        .map(|k| k.unwrap_or_default())
+    };
+    for h in &w.new_handoffs {
+        put_handoff(conn, tenant, h, Some(&customer_key(&h.conversation_id)?))?;
+    }
+    for u in &w.handoff_updates {
+        let current: Option<(String, Option<String>, Option<String>)> = conn
+            .query_row(
+                "SELECT state, offered_to, accepted_by FROM handoffs WHERE tenant = ?1 AND id = ?2",
+                params![tenant, u.id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(db_error)?;
+        let Some((state, offered_to, accepted_by)) = current else {
+            return Err(StoreError::Conflict(format!(
+                "handoff `{}` does not exist",
+                u.id
+            )));
+        };
+        let state = HandoffState::parse(&state)
+            .ok_or_else(|| StoreError::Database(format!("unknown stored state `{state}`")))?;
+        if !u.expect_states.is_empty() && !u.expect_states.contains(&state) {
+            return Err(StoreError::Conflict(format!(
+                "handoff `{}` is {}",
+                u.id,
+                state.as_str()
+            )));
+        }
+        if let Some(agent) = &u.expect_agent {
+            let holder = if state == HandoffState::Offered {
+                offered_to
+            } else {
+                accepted_by
+            };
+            if holder.as_deref() != Some(agent.as_str()) {
+                return Err(StoreError::Conflict(format!(
+                    "handoff `{}` is not {} to `{agent}`",
+                    u.id,
+                    if state == HandoffState::Offered {
+                        "offered"
+                    } else {
+                        "assigned"
+                    }
+                )));
+            }
+        }
+        put_handoff(conn, tenant, &u.row, None)?;
+    }
+    for p in &w.presence {
+        let presence = serde_json::to_value(p.presence)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        conn.execute(
+            "INSERT INTO presence (tenant, agent_id, presence, capacity, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (tenant, agent_id) DO UPDATE SET presence = excluded.presence, capacity = excluded.capacity,
+                 updated_ms = excluded.updated_ms",
+            params![tenant, p.agent_id, presence, p.capacity, p.updated_ms],
+        )
+        .map_err(db_error)?;
+    }
+    let mut applied = Applied::default();
+    for e in &w.events {
+        conn.execute(
+            "INSERT INTO events (tenant, kind, handoff_id, conversation_id, data, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![tenant, e.kind, e.handoff_id, e.conversation_id, e.data.to_string(), e.at_ms],
+        )
+        .map_err(db_error)?;
+        applied.event_ids.push(conn.last_insert_rowid());
+    }
+    for d in &w.deliveries {
+        let (Some(event), Some(id)) = (w.events.get(d.event), applied.event_ids.get(d.event))
+        else {
+            return Err(StoreError::Database(format!(
+                "delivery names event {} of the write set, which has none",
+                d.event
+            )));
+        };
+        conn.execute(
+            "INSERT INTO outbox (tenant, event_id, url, secret_env, body, attempts, next_ms) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
+            params![tenant, id, d.url, d.secret_env, webhook_body(tenant, event, *id), event.at_ms],
+        )
+        .map_err(db_error)?;
+    }
+    if let Some((key, response)) = &w.idempotency {
+        conn.execute(
+            "INSERT INTO idempotency (tenant, key, status, body, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![tenant, key, response.status, response.body, jiff::Timestamp::now().as_millisecond()],
+        )
+        .map_err(|e| match db_error(e) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!("idempotency key `{key}` was used concurrently")),
+            other => other,
+        })?;
+    }
+    Ok(applied)
+}
