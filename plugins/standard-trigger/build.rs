@@ -123,9 +123,46 @@ fn lexicon(dir: &Path) -> String {
         }
         writeln!(s, "];").ok();
     };
+    prefix.sort();
     emit(&mut s, "PHRASES", &exact);
     emit(&mut s, "PREFIX_PHRASES", &prefix);
+    index(&mut s, "PHRASE_INDEX", &exact);
+    index(&mut s, "PREFIX_INDEX", &prefix);
+    let longest = prefix.iter().map(|p| p.0.len()).max().unwrap_or(0);
+    writeln!(
+        s,
+        "/// Longest prefix in `PREFIX_PHRASES`.\npub const LONGEST_PREFIX: usize = {longest};"
+    )
+    .ok();
     s
+}
+
+/// An open-addressing hash index (FNV-1a of the first word → the run of phrases that
+/// start with it, contiguous because the phrases are sorted), so the scan does one or
+/// two probes per word instead of a binary search over strings.
+fn index(s: &mut String, name: &str, v: &[(String, Vec<String>, usize)]) {
+    let mut runs: Vec<(u64, usize, usize)> = Vec::new();
+    for (i, (first, _, _)) in v.iter().enumerate() {
+        match runs.last_mut() {
+            Some(r) if v[r.1].0 == *first => r.2 += 1,
+            _ => runs.push((fold::fnv1a(&[first]), i, 1)),
+        }
+    }
+    let size = (runs.len() * 3).next_power_of_two().max(2);
+    let mut table = vec![(0u64, 0u16, 0u16); size];
+    for (h, start, len) in runs {
+        let mut i = (h as usize) & (size - 1);
+        while table[i].2 != 0 {
+            i = (i + 1) & (size - 1);
+        }
+        table[i] = (h, start as u16, len as u16);
+    }
+    writeln!(
+        s,
+        "/// Hash index over `{}` (hash, first phrase, run length; length 0 = empty).\npub static {name}: [(u64, u16, u16); {size}] = {table:?};",
+        name.trim_end_matches("_INDEX")
+    )
+    .ok();
 }
 
 /// Features of a text: stemmed unigrams and bigrams, hashed.

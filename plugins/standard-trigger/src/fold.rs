@@ -43,10 +43,11 @@ pub fn fold_char(c: char) -> Fold {
 
 /// Words that open a new clause (a contrast resets negation and hypothetical scope).
 pub fn opens_clause(word: &str) -> bool {
-    matches!(
-        word,
-        "but" | "pero" | "though" | "tho" | "although" | "however" | "also" | "plus"
-    )
+    (3..=8).contains(&word.len())
+        && matches!(
+            word,
+            "but" | "pero" | "though" | "tho" | "although" | "however" | "also" | "plus"
+        )
 }
 
 /// One token of a folded text: byte range in the folded buffer and its clause number.
@@ -73,6 +74,8 @@ pub fn tokenize(text: &str, buf: &mut String, spans: &mut Vec<Span>) {
     let mut quoted = false;
     let mut start: Option<usize> = None;
     let mut prev: char = ' ';
+    buf.reserve(text.len() + 8);
+    spans.reserve(text.len() / 4 + 1);
     let mut chars = text.chars().peekable();
     fn close(
         buf: &mut String,
@@ -96,6 +99,15 @@ pub fn tokenize(text: &str, buf: &mut String, spans: &mut Vec<Span>) {
         }
     }
     while let Some(c) = chars.next() {
+        // Fast path: lowercase ASCII letters and digits continue or open a word.
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            if start.is_none() {
+                start = Some(buf.len());
+            }
+            buf.push(c);
+            prev = c;
+            continue;
+        }
         // Keep `.` and `,` inside numbers.
         if (c == '.' || c == ',') && prev.is_ascii_digit() {
             if let Some(&n) = chars.peek() {

@@ -193,17 +193,22 @@ impl Msg {
             .collect()
     }
 
-    /// Stemmed content words (length ≥ 3, not stop words), for overlap measures.
-    pub fn content(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self
-            .words()
-            .filter(|w| w.len() >= 3 && !is_stop(w))
-            .map(fold::stem)
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+    /// Hashes of the stemmed content words (length ≥ 3, not stop words), sorted and
+    /// deduplicated, for overlap measures.
+    pub fn content(&self) -> Vec<u64> {
+        content_hashes(self.words())
     }
+}
+
+/// Hashes of the stemmed content words of `words`, sorted and deduplicated.
+pub fn content_hashes<'a>(words: impl Iterator<Item = &'a str>) -> Vec<u64> {
+    let mut v: Vec<u64> = words
+        .filter(|w| w.len() >= 3 && !is_stop(w))
+        .map(|w| fold::fnv1a(&[fold::stem(w)]))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// Money amounts: `$1,850`, `$587.50`, `$15k`.

@@ -21,14 +21,14 @@ fn may_repeat(intent: &str) -> bool {
     .any(|p| intent.starts_with(p))
 }
 
-/// Stemmed content words of a bot message.
-fn bot_words(text: &str, buf: &mut String, spans: &mut Vec<fold::Span>) -> Vec<String> {
+/// Hashes of the stemmed words (length ≥ 3) of a bot message, sorted and deduplicated.
+fn bot_words(text: &str, buf: &mut String, spans: &mut Vec<fold::Span>) -> Vec<u64> {
     fold::tokenize(text, buf, spans);
-    let mut v: Vec<String> = spans
+    let mut v: Vec<u64> = spans
         .iter()
         .map(|s| &buf[s.start as usize..s.end as usize])
         .filter(|w| w.len() >= 3)
-        .map(|w| fold::stem(w).to_string())
+        .map(|w| fold::fnv1a(&[fold::stem(w)]))
         .collect();
     v.sort_unstable();
     v.dedup();
@@ -50,7 +50,6 @@ fn bot_loops(ctx: &Ctx) -> bool {
     }
     let (mut buf, mut spans) = (String::new(), Vec::new());
     let words = bot_words(&last.text, &mut buf, &mut spans);
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let min = if intent.starts_with("collect") {
         0.25
     } else {
@@ -61,7 +60,6 @@ fn bot_loops(ctx: &Ctx) -> bool {
         .filter(|b| b.intent.as_deref() == Some(intent))
         .filter(|b| {
             let other = bot_words(&b.text, &mut buf, &mut spans);
-            let other: Vec<&str> = other.iter().map(String::as_str).collect();
             jaccard(&words, &other) >= min
         })
         .count();

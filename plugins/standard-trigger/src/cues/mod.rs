@@ -69,7 +69,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// Jaccard overlap of two sorted, deduplicated word lists.
-pub fn jaccard(a: &[&str], b: &[&str]) -> f32 {
+pub fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f32 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
