@@ -24,8 +24,12 @@ pub struct Msg {
     pub money: Vec<f64>,
     /// Four-digit years from 1850 to 1979 (old houses and appliances).
     pub old_year: bool,
-    /// An age of 75 or more is stated ("she's 91", "87 years old", "tiene 80 anos").
+    /// An age of 70 or more is stated ("she's 91", "87 years old", "tiene 80 anos").
     pub elderly: bool,
+    /// A young child's age is stated ("2 month old", "my 1 year old", "bebe de 3 meses").
+    pub child: bool,
+    /// Words of three or more letters written in capitals ("MOVE it").
+    pub shouted: usize,
 }
 
 impl Msg {
@@ -45,8 +49,19 @@ impl Msg {
         m.old_year = words
             .iter()
             .any(|w| w.len() == 4 && w.parse::<u16>().is_ok_and(|y| (1850..=1979).contains(&y)));
-        m.elderly = words.iter().enumerate().any(|(i, w)| {
-            w.parse::<u16>().is_ok_and(|n| (75..=110).contains(&n))
+        (m.child, m.elderly) = ages(&words);
+        m.shouted = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.len() >= 3 && w.chars().all(|c| c.is_ascii_uppercase()))
+            .filter(|w| {
+                !matches!(
+                    *w,
+                    "HVAC" | "ASAP" | "GFCI" | "LED" | "HOA" | "ADA" | "AFCI" | "PVC"
+                )
+            })
+            .count();
+        m.elderly |= words.iter().enumerate().any(|(i, w)| {
+            w.parse::<u16>().is_ok_and(|n| (70..=110).contains(&n))
                 && (matches!(words.get(i + 1), Some(&("years" | "yrs" | "year" | "anos")))
                     || (i > 0
                         && matches!(
@@ -209,6 +224,79 @@ pub fn content_hashes<'a>(words: impl Iterator<Item = &'a str>) -> Vec<u64> {
     v.sort_unstable();
     v.dedup();
     v
+}
+
+/// Stated ages of people: (a young child, someone elderly). `N month(s)/week(s) old`,
+/// `de N meses`, `N year old` with N ≤ 5 are a child, `N years old` with N ≥ 70 elderly;
+/// not when a thing follows ("a 2 year old water heater").
+fn ages(words: &[&str]) -> (bool, bool) {
+    let (mut child, mut elderly) = (false, false);
+    for (i, w) in words.iter().enumerate() {
+        let Ok(n) = w.parse::<u16>() else { continue };
+        let unit = words.get(i + 1).copied().unwrap_or("");
+        let after = words.get(i + 2).copied().unwrap_or("");
+        let next = if after == "old" {
+            words.get(i + 3).copied().unwrap_or("")
+        } else {
+            after
+        };
+        if is_thing(next) || is_thing(words.get(i + 4).copied().unwrap_or("")) {
+            continue;
+        }
+        let spanish_age = i > 0 && words[i - 1] == "de";
+        match unit {
+            "month" | "months" | "mo" | "mos" | "week" | "weeks" | "wk" | "day" | "days" => {
+                child |= after == "old"
+            }
+            "meses" | "semanas" | "dias" => child |= spanish_age || after == "de",
+            "year" | "years" | "yr" | "yrs" | "yo" | "anos" | "ano" => {
+                let person = after == "old" || unit == "yo" || spanish_age;
+                child |= person && n <= 5;
+                elderly |= person && (70..=110).contains(&n);
+            }
+            _ => {}
+        }
+    }
+    (child, elderly)
+}
+
+/// Nouns that make an age a thing's age.
+fn is_thing(w: &str) -> bool {
+    matches!(
+        w,
+        "heater"
+            | "furnace"
+            | "unit"
+            | "ac"
+            | "system"
+            | "roof"
+            | "house"
+            | "home"
+            | "fridge"
+            | "washer"
+            | "dryer"
+            | "boiler"
+            | "pump"
+            | "panel"
+            | "panels"
+            | "opener"
+            | "door"
+            | "tank"
+            | "water"
+            | "appliance"
+            | "dishwasher"
+            | "oven"
+            | "lock"
+            | "pool"
+            | "car"
+            | "building"
+            | "equipment"
+            | "inverter"
+            | "deck"
+            | "fence"
+            | "tree"
+            | "trees"
+    )
 }
 
 /// Money amounts: `$1,850`, `$587.50`, `$15k`.

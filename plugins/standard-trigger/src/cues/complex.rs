@@ -23,16 +23,31 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         return Some(why);
     }
     for m in ctx.current() {
+        // Idle or general questions ("just curious", "in general") are not a need now.
+        if m.live_any(class::GENERAL) || m.has(class::FUTURE) {
+            continue;
+        }
+        // Outside parties count under an `if` or a question ("if insurance covers it",
+        // "do you work with adjusters"): that is how people ask about them.
+        let loose = |g: u8| {
+            m.of(g)
+                .filter(|h| {
+                    !m.negated_at(h.clause, h.start) && !m.quoted(h) && !m.past_in_clause(h.clause)
+                })
+                .count()
+        };
         let counts = GROUPS.map(|g| m.count_live(g));
         let groups = counts.iter().filter(|&&c| c > 0).count();
         let most = counts.iter().copied().max().unwrap_or(0);
+        let loose_groups = GROUPS.iter().filter(|&&g| loose(g) > 0).count();
         // A request to coordinate counts even under an `if` ("they'll pay if you invoice them").
         let coordinate = m
             .of(class::CX_COORD)
             .any(|h| !m.negated_at(h.clause, h.start) && !m.quoted(h));
-        if groups >= 3 || (coordinate && (groups >= 2 || most >= 2)) {
+        if groups >= 3 || loose_groups >= 3 || (coordinate && (loose_groups >= 1 || most >= 2)) {
             return Some(format!(
-                "{groups} outside parties or processes to coordinate"
+                "{} outside parties or processes to coordinate",
+                groups.max(loose_groups)
             ));
         }
     }

@@ -38,29 +38,50 @@ fn no_heat(ctx: &Ctx) -> bool {
             .any(|m| m.live_any(class::HEATING_DEVICE) && m.live_any(class::BROKEN))
 }
 
-/// Detect an emergency in the latest turn.
+/// Whether `m` names someone vulnerable (a cue, or a stated child's or elder's age).
+fn vulnerable(m: &Msg) -> bool {
+    m.live_any(class::VULNERABLE) || m.elderly || m.child
+}
+
+/// Detect an emergency in the latest turn: a stock emergency phrase, or a composition of
+/// a hazard (water, sewage, heat, sparks, a structure, the air) with how it behaves
+/// (uncontrolled, active, worsening) and what it reaches (electrics, people, someone
+/// vulnerable).
 pub fn detect(ctx: &Ctx) -> Option<String> {
     if let Some(why) = ctx.tenant_phrase(&Reason::Emergency) {
         return Some(why);
     }
+    let someone_vulnerable = ctx.msgs.iter().any(vulnerable);
     for m in ctx.current() {
         if let Some(h) = m.first_live(class::EMERGENCY) {
             return Some(format!("the customer reports `{}`", m.phrase(h)));
         }
-        let water = m
-            .of(class::WATER)
-            .any(|h| m.live(h) && !not_a_leak(m, h.end));
+        let water_hits = || {
+            m.of(class::WATER)
+                .filter(|h| m.live(h) && !not_a_leak(m, h.end))
+        };
+        let water = water_hits().next().is_some();
+        // A leak, not the bare word `water` ("the water line would come from the island").
+        let leak = water_hits().any(|h| !matches!(m.phrase(h), "water" | "agua"));
         if water && m.live_any(class::UNCONTROLLED) {
             return Some("water is out of control".into());
         }
-        if water && m.live_any(class::ELECTRIC) {
+        if leak && m.live_any(class::ELECTRIC) {
             return Some("water is reaching something electrical".into());
         }
         if m.live_any(class::HOT) && m.live_any(class::ELECTRIC) {
             return Some("electrical equipment is hot, buzzing or scorched".into());
         }
-        if m.live_any(class::VULNERABLE) || m.elderly {
-            if m.live_any(class::CAR_LOCKED) {
+        if m.live_any(class::STRUCTURAL) && (m.live_any(class::ACTIVE) || m.has(class::NEAR)) {
+            return Some("something heavy is giving way near people or property".into());
+        }
+        if m.live_any(class::BREATHING)
+            && (someone_vulnerable || ctx.msgs.iter().any(|x| x.live_any(class::AIR_HAZARD)))
+        {
+            return Some("someone is struggling to breathe".into());
+        }
+        if vulnerable(m) {
+            if ctx.msgs.iter().any(|x| x.live_any(class::CAR_LOCKED)) {
                 return Some("someone vulnerable is shut inside a vehicle".into());
             }
             if no_heat(ctx) {
@@ -69,7 +90,7 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         }
         if (m.live_any(class::HEAT_LOSS)
             || (m.live_any(class::HEATING_DEVICE) && m.live_any(class::BROKEN)))
-            && (ctx.any_live(class::VULNERABLE) || ctx.msgs.iter().any(|x| x.elderly))
+            && someone_vulnerable
         {
             return Some("no heat (or cooling) with someone vulnerable in the home".into());
         }

@@ -112,6 +112,33 @@ pub fn repetition(ctx: &Ctx) -> Option<String> {
             return Some("the customer sends nearly the same message again".into());
         }
     }
+    // The trend: the bot answered the last two turns with the same intent and the
+    // customer restates an earlier message, with a sign of strain ("again", capitals).
+    if let Some(m) = ctx.current().last() {
+        let intents: Vec<&str> = ctx
+            .bots()
+            .rev()
+            .take(2)
+            .filter_map(|b| b.intent.as_deref())
+            .collect();
+        let same_intent = intents.len() == 2 && intents[0] == intents[1] && !may_repeat(intents[0]);
+        let strain = m.shouted > 0
+            || m.live_any(class::ANNOYANCE)
+            || m.has(class::REPEAT)
+            || m.has(class::CORRECTION);
+        if same_intent && strain {
+            let content = m.content();
+            let restated = ctx
+                .earlier()
+                .iter()
+                .any(|e| jaccard(&content, &e.content()) >= 0.2);
+            if restated {
+                return Some(
+                    "the customer restates their need to a bot that answers the same way".into(),
+                );
+            }
+        }
+    }
     if bot_loops(ctx) {
         return Some("the bot asks the same question again".into());
     }

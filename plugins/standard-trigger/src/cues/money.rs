@@ -35,6 +35,27 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         if m.live_any(class::CANCELLED) && m.live_any(class::BILL_CONTEXT) {
             return Some("the customer is charged after cancelling".into());
         }
+        // Cancelled earlier in the conversation, charged now.
+        // (A charge and a cancellation are past by nature: only negation and quotes count.)
+        let stated = |x: &crate::text::Msg, c: u8| {
+            x.of(c)
+                .any(|h| !x.negated_at(h.clause, h.start) && !x.quoted(h))
+        };
+        if stated(m, class::CHARGED)
+            && ctx.earlier().iter().any(|e| stated(e, class::CANCELLED))
+            && !m.has(class::INQUIRY)
+        {
+            return Some("the customer is charged after cancelling".into());
+        }
+        // Two different amounts: one quoted or told, one billed or charged.
+        let differ = m.money.iter().enumerate().any(|(i, a)| {
+            m.money[i + 1..]
+                .iter()
+                .any(|b| (a - b).abs() > 0.05 * a.max(*b))
+        });
+        if differ && m.live_any(class::QUOTE) && m.live_any(class::BILL_CONTEXT) {
+            return Some("the bill differs from what the customer was quoted".into());
+        }
         let twice = m
             .money
             .iter()

@@ -60,12 +60,21 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
     if let Some(why) = ctx.tenant_phrase(&Reason::Frustration) {
         return Some(why);
     }
-    for m in ctx.current() {
+    for (k, m) in ctx.current().iter().enumerate() {
+        // A pest, the weather or a thing named in this message or the customer's previous
+        // one is what the feeling is about, unless the clause aims it at the business.
+        let before = ctx.turn_start + k;
+        let target_near = m.has(class::TARGET)
+            || before
+                .checked_sub(1)
+                .and_then(|i| ctx.msgs.get(i))
+                .is_some_and(|p| p.has(class::TARGET));
         let strong = m.of(class::FRUSTRATION).find(|h| {
             m.live(h)
                 && !m.before_in_clause(class::REPORTED, h.clause, h.start)
                 && !m.in_clause(class::TARGET, h.clause)
                 && !m.in_clause(class::JOKING, h.clause)
+                && (!target_near || m.has(class::BUSINESS))
         });
         if let Some(h) = strong {
             return Some(format!("the customer is upset: `{}`", m.phrase(h)));

@@ -13,6 +13,8 @@ use baton_plugin_sdk::Reason;
 /// Whether a hit is a live request in its clause.
 fn live(m: &Msg, h: &Hit) -> bool {
     m.live_request(h)
+        && !m.before_in_clause(class::WHETHER, h.clause, h.start)
+        && !m.in_clause(class::ALTERNATIVE, h.clause)
         && !m.before_in_clause(class::REPORTED, h.clause, h.start)
         && !m.in_clause(class::LOGISTICS, h.clause)
 }
@@ -41,6 +43,20 @@ fn self_contained(m: &Msg, h: &Hit) -> bool {
         || p.starts_with("put me through")
         || p.starts_with("transfer")
         || p.starts_with("connect")
+        || p.starts_with("text me")
+        || p.starts_with("get back to me")
+        || p.starts_with("reach")
+        || p.starts_with("marcar")
+        || p.starts_with("me marqu")
+        || p.starts_with("me escrib")
+        || p.starts_with("me contact")
+}
+
+/// Contact aimed at the customer ("text me back", "que me llame", "get back to me"): a
+/// request by itself, with or without a word of asking.
+fn directed(m: &Msg, h: &Hit) -> bool {
+    let p = m.phrase(h);
+    (p.contains("me") || p.contains("back")) && !m.in_clause(class::POSITIVE, h.clause)
 }
 
 /// Detect a request for a person in the latest turn.
@@ -54,6 +70,12 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         }
         for c in m.of(class::CONTACT).filter(|h| live(m, h)) {
             let asked = m.in_clause(class::ASK, c.clause);
+            if directed(m, c) && (asked || m.has(class::PERSON)) {
+                return Some(format!(
+                    "the customer asks to be contacted: `{}`",
+                    m.phrase(c)
+                ));
+            }
             if !asked {
                 continue;
             }
