@@ -28,6 +28,8 @@ pub struct Msg {
     pub elderly: bool,
     /// A young child's age is stated ("2 month old", "my 1 year old", "bebe de 3 meses").
     pub child: bool,
+    /// Doubled question or exclamation marks ("??", "!!").
+    pub insistent: bool,
     /// Words of three or more letters written in capitals ("MOVE it").
     pub shouted: usize,
 }
@@ -81,6 +83,7 @@ impl Msg {
             0.0
         };
         m.money = money(text);
+        m.insistent = text.contains("??") || text.contains("!!") || text.contains("?!");
         m
     }
 
@@ -175,8 +178,22 @@ impl Msg {
         !self.negated_at(h.clause, h.start)
             && !self.quoted(h)
             && !self.past_in_clause(h.clause)
-            && !self.before_in_clause(class::CONDITIONAL, h.clause, h.start)
+            && !self.conditional_before(h.clause, h.start)
             && !self.in_clause(class::FUTURE, h.clause)
+    }
+
+    /// Whether an `if` governs token `before` in `clause`; a preference ("easier if you
+    /// call", "better if") is not a condition.
+    pub fn conditional_before(&self, clause: u16, before: u16) -> bool {
+        self.of(class::CONDITIONAL).any(|h| {
+            h.clause == clause
+                && h.start < before
+                && !(h.start > 0
+                    && matches!(
+                        self.word(h.start as usize - 1),
+                        "easier" | "easiest" | "better" | "best" | "prefer" | "rather" | "great"
+                    ))
+        })
     }
 
     /// Whether a live hit of class `c` exists.

@@ -44,7 +44,12 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         let coordinate = m
             .of(class::CX_COORD)
             .any(|h| !m.negated_at(h.clause, h.start) && !m.quoted(h));
-        if groups >= 3 || loose_groups >= 3 || (coordinate && (loose_groups >= 1 || most >= 2)) {
+        let asks = m.has(class::ASK);
+        if groups >= 3
+            || loose_groups >= 3
+            || (coordinate && (loose_groups >= 1 || most >= 2))
+            || (asks && loose_groups >= 2)
+        {
             return Some(format!(
                 "{} outside parties or processes to coordinate",
                 groups.max(loose_groups)

@@ -79,10 +79,14 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         if let Some(h) = strong {
             return Some(format!("the customer is upset: `{}`", m.phrase(h)));
         }
-        if m.live_any(class::POSITIVE) || m.live_any(class::CALM) || m.has(class::JOKING) {
+        if m.live_any(class::POSITIVE)
+            || m.live_any(class::CALM)
+            || m.has(class::JOKING)
+            || (target_near && !m.has(class::BUSINESS))
+        {
             continue;
         }
-        let mut weak = m.count_live(class::ANNOYANCE);
+        let mut weak = m.count_live(class::ANNOYANCE) + usize::from(m.insistent);
         if m.caps > 0.7 && m.len() >= 3 {
             weak += 1;
         }
