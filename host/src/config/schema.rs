@@ -1,0 +1,241 @@
+//! The tenant TOML as written: serde structs with spans, before validation.
+//!
+//! Numbers are read as `i64` and range-checked by the loader, so that an out-of-range value
+//! gets a message naming its range rather than a type error.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Spanned string.
+pub(crate) type S = Spanned<String>;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTenant {
+    pub name: S,
+    #[serde(default)]
+    pub time_zone: Option<S>,
+    #[serde(default)]
+    pub emergency_phone: Option<S>,
+    #[serde(default)]
+    pub hours: Option<Spanned<RawHours>>,
+    #[serde(default)]
+    pub queues: Vec<Spanned<RawQueue>>,
+    #[serde(default)]
+    pub agents: Vec<Spanned<RawAgent>>,
+    #[serde(default)]
+    pub notices: RawNotices,
+    #[serde(default)]
+    pub limits: RawLimits,
+    #[serde(default)]
+    pub fallback: Option<Spanned<RawFallback>>,
+    #[serde(default)]
+    pub webhooks: Vec<Spanned<RawWebhook>>,
+    pub trigger: Spanned<RawTrigger>,
+    pub routing: Spanned<RawPlugin>,
+    #[serde(default)]
+    pub shadow: Option<Spanned<RawPlugin>>,
+}
+
+/// Top-level keys, for "did you mean" and "this key belongs elsewhere" hints.
+pub(crate) const TOP_KEYS: &[&str] = &[
+    "name",
+    "time_zone",
+    "emergency_phone",
+    "hours",
+    "queues",
+    "agents",
+    "notices",
+    "limits",
+    "fallback",
+    "webhooks",
+    "trigger",
+    "routing",
+    "shadow",
+];
+
+/// `[hours]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHours {
+    pub mon: Option<S>,
+    pub tue: Option<S>,
+    pub wed: Option<S>,
+    pub thu: Option<S>,
+    pub fri: Option<S>,
+    pub sat: Option<S>,
+    pub sun: Option<S>,
+    /// Strings (`"2026-12-25"`) or TOML local dates (`2026-12-25`).
+    #[serde(default)]
+    pub closed_on: Vec<Spanned<toml::Value>>,
+}
+
+impl RawHours {
+    /// The days Monday first.
+    pub fn days(&self) -> [&Option<S>; 7] {
+        [
+            &self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun,
+        ]
+    }
+}
+
+/// One `[[queues]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQueue {
+    pub name: S,
+    #[serde(default)]
+    pub skills: Vec<S>,
+    pub target_wait_secs: Option<Spanned<i64>>,
+}
+
+/// One `[[agents]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAgent {
+    pub id: S,
+    pub name: S,
+    #[serde(default)]
+    pub skills: Vec<S>,
+    pub capacity: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub on_call: bool,
+    pub alert: Option<RawAlert>,
+}
+
+/// An agent's `alert = { email, sms }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAlert {
+    pub email: Option<S>,
+    pub sms: Option<S>,
+}
+
+/// `[notices]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNotices {
+    pub queued: Option<S>,
+    pub offered: Option<S>,
+    pub joined: Option<S>,
+    pub after_hours: Option<S>,
+    pub emergency: Option<S>,
+    pub handback: Option<S>,
+}
+
+/// `[limits]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLimits {
+    pub memory_mib: Option<Spanned<i64>>,
+    pub deadline_ms: Option<Spanned<i64>>,
+    pub offer_timeout_secs: Option<Spanned<i64>>,
+    pub evaluations_per_second: Option<Spanned<i64>>,
+}
+
+/// `[fallback]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFallback {
+    pub queue: S,
+}
+
+/// One `[[webhooks]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWebhook {
+    pub url: S,
+    pub events: Spanned<Vec<S>>,
+    pub secret_env: Option<S>,
+}
+
+/// `[routing]` and `[shadow]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPlugin {
+    pub plugin: S,
+    pub config: Option<Spanned<toml::Table>>,
+}
+
+/// `[trigger]`: a plugin plus inline self-tests.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTrigger {
+    pub plugin: S,
+    pub config: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    pub tests: Vec<Spanned<RawSelfTest>>,
+}
+
+/// One `[[trigger.tests]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSelfTest {
+    pub name: S,
+    pub channel: Option<S>,
+    pub customer: Option<RawTestCustomer>,
+    pub messages: Spanned<Vec<Spanned<RawTestMessage>>>,
+    pub expect: Spanned<RawExpect>,
+}
+
+/// A self-test's `customer`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTestCustomer {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    #[serde(default)]
+    pub repeat_customer: bool,
+    pub lifetime_value_usd: Option<f64>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// One message of a self-test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTestMessage {
+    pub role: S,
+    pub text: String,
+    /// An RFC 3339 string or a TOML offset date-time.
+    pub at: Option<Spanned<toml::Value>>,
+    pub intent: Option<S>,
+    pub confidence: Option<Spanned<f64>>,
+}
+
+/// A self-test's `expect`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawExpect {
+    pub escalate: bool,
+    pub reason: Option<S>,
+}
+
+/// Keys that live in exactly one table, for "this key belongs in `[limits]`" hints.
+pub(crate) const HOME_OF: &[(&str, &str)] = &[
+    ("time_zone", "the top level"),
+    ("emergency_phone", "the top level"),
+    ("closed_on", "`[hours]`"),
+    ("target_wait_secs", "`[[queues]]`"),
+    ("capacity", "`[[agents]]`"),
+    ("on_call", "`[[agents]]`"),
+    ("alert", "`[[agents]]`"),
+    ("queued", "`[notices]`"),
+    ("offered", "`[notices]`"),
+    ("joined", "`[notices]`"),
+    ("after_hours", "`[notices]`"),
+    ("handback", "`[notices]`"),
+    ("memory_mib", "`[limits]`"),
+    ("deadline_ms", "`[limits]`"),
+    ("offer_timeout_secs", "`[limits]`"),
+    ("evaluations_per_second", "`[limits]`"),
+    ("queue", "`[fallback]`"),
+    ("url", "`[[webhooks]]`"),
+    ("events", "`[[webhooks]]`"),
+    ("secret_env", "`[[webhooks]]`"),
+    ("plugin", "`[trigger]`, `[routing]` or `[shadow]`"),
+    ("tests", "`[trigger]`"),
+];
