@@ -121,3 +121,26 @@ fn rules_only_figures() {
     println!("held-out, rules only:");
     run(&own_fixtures(), config);
 }
+
+/// Every fresh batch on its own (`tests/fixtures/fresh-*.jsonl`): each must meet the
+/// thresholds by itself, not only in the pooled held-out figures.
+#[test]
+fn fresh_batches_each() {
+    let dir = crate_dir().join("tests/fixtures");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("fresh-") && n.ends_with(".jsonl"))
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no fresh batches");
+    for p in files {
+        println!("{}:", p.display());
+        let s = run(&read_file(&p).expect("fixture"), Config::default());
+        assert_thresholds(&s, &p.display().to_string());
+    }
+}
