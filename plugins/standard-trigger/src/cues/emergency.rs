@@ -72,7 +72,12 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         if m.live_any(class::HOT) && m.live_any(class::ELECTRIC) {
             return Some("electrical equipment is hot, buzzing or scorched".into());
         }
-        if m.live_any(class::STRUCTURAL) && (m.live_any(class::ACTIVE) || m.has(class::NEAR)) {
+        if vulnerable(m) && m.live_any(class::INJURY) {
+            return Some("someone vulnerable is hurt or cannot get up".into());
+        }
+        if m.live_any(class::STRUCTURAL)
+            && (m.live_any(class::ACTIVE) || m.has(class::NEAR) || someone_vulnerable)
+        {
             return Some("something heavy is giving way near people or property".into());
         }
         if m.live_any(class::BREATHING)
