@@ -3,6 +3,12 @@
 //! One event's way through the host, and the module that holds each step, is described in
 //! the README's architecture section.
 
+pub mod alerts;
+pub mod api;
+pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod handoff;
+pub mod server;
 pub mod store;
+pub mod tenants;

@@ -88,12 +88,12 @@ pub trait Store: Send + Sync + 'static {
         tenant: &str,
         customer_key: &str,
     ) -> Result<Option<String>, StoreError>;
-    /// Offers whose reservation ran out before `now_ms`, across tenants.
+    /// Offers whose reservation ran out before `now_ms`, across tenants: `(tenant, handoff)`.
     async fn expired_offers(
         &self,
         now_ms: i64,
         limit: usize,
-    ) -> Result<Vec<HandoffRow>, StoreError>;
+    ) -> Result<Vec<(String, HandoffRow)>, StoreError>;
     /// Webhook deliveries due at `now_ms`, across tenants.
     async fn due_deliveries(&self, now_ms: i64, limit: usize)
         -> Result<Vec<OutboxRow>, StoreError>;

@@ -365,7 +365,7 @@ impl Store for SqliteStore {
         &self,
         now_ms: i64,
         limit: usize,
-    ) -> Result<Vec<HandoffRow>, StoreError> {
+    ) -> Result<Vec<(String, HandoffRow)>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn
                 .prepare_cached(
@@ -374,11 +374,11 @@ impl Store for SqliteStore {
                 )
                 .map_err(db_error)?;
             let rows = stmt
-                .query_map(params![now_ms, limit as i64], |r| r.get::<_, String>(1))
+                .query_map(params![now_ms, limit as i64], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
                 .map_err(db_error)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db_error)?;
-            rows.iter().map(|b| decode(b)).collect()
+            rows.into_iter().map(|(t, b)| Ok((t, decode(&b)?))).collect()
         })
         .await
     }

@@ -1,0 +1,105 @@
+//! The HTTP API: one uniform handoff API for channels and agent tools.
+
+mod admin;
+mod agents;
+mod auth;
+mod conversations;
+mod error;
+mod events;
+mod handoffs;
+
+pub use error::ApiError;
+
+use crate::handoff::Desk;
+use axum::routing::{get, post, put};
+use axum::Router;
+use std::sync::Arc;
+use utoipa::OpenApi;
+
+/// Largest request body accepted, bytes.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The handoff service.
+    pub desk: Desk,
+    /// This host's id.
+    pub host_id: Arc<str>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Baton handoff API", description = "Ingest conversation events, decide and route handoffs, and run them to a close."),
+    paths(
+        conversations::post_event, conversations::get_conversation,
+        handoffs::list, handoffs::get, handoffs::accept, handoffs::decline, handoffs::reply, handoffs::resolve, handoffs::handback,
+        agents::put_presence, events::stream, admin::tenants, healthz
+    ),
+    modifiers(&Security)
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document, generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Object)))]
+async fn healthz() -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"status": "ok"}))
+}
+
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(openapi())
+}
+
+async fn fallback(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route for `{}`", uri.path()),
+    )
+}
+
+/// The router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi_json))
+        .route(
+            "/v1/conversations/{id}/events",
+            post(conversations::post_event),
+        )
+        .route(
+            "/v1/conversations/{id}",
+            get(conversations::get_conversation),
+        )
+        .route("/v1/handoffs", get(handoffs::list))
+        .route("/v1/handoffs/{id}", get(handoffs::get))
+        .route("/v1/handoffs/{id}/accept", post(handoffs::accept))
+        .route("/v1/handoffs/{id}/decline", post(handoffs::decline))
+        .route("/v1/handoffs/{id}/messages", post(handoffs::reply))
+        .route("/v1/handoffs/{id}/resolve", post(handoffs::resolve))
+        .route("/v1/handoffs/{id}/handback", post(handoffs::handback))
+        .route("/v1/agents/{id}/presence", put(agents::put_presence))
+        .route("/v1/events", get(events::stream))
+        .route("/v1/admin/tenants", get(admin::tenants))
+        .fallback(fallback)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}

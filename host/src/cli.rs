@@ -1,0 +1,80 @@
+//! The `baton` command: serve, check, replay, keys.
+
+mod check;
+mod keys;
+mod replay;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Baton hands a bot's conversation to the right person at the right moment.
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the handoff API for every tenant in the policies folder, reloading on change.
+    Serve(serve::Args),
+    /// Validate tenant files and their plugins offline, as `serve` would; exit 1 on any error.
+    Check(check::Args),
+    /// Replay labelled conversations through a tenant's trigger policy and score it.
+    Replay(replay::Args),
+    /// Create, revoke and list API keys.
+    #[command(subcommand)]
+    Keys(keys::Command),
+}
+
+/// Where tenant files live unless `--policies` says otherwise.
+pub(crate) fn default_policies() -> PathBuf {
+    PathBuf::from("policies")
+}
+
+/// Where data lives unless `--data` says otherwise.
+pub(crate) const DEFAULT_DATA: &str = "baton-data";
+
+/// Run the command line; the exit code is the process's.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Check(args) => check::run(args).await,
+            Command::Replay(args) => replay::run(args).await,
+            Command::Keys(cmd) => keys::run(cmd).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The engine the commands share, with its compile cache under the data folder.
+pub(crate) fn engine(data: Option<&str>) -> anyhow::Result<crate::engine::Engine> {
+    let cache_dir = data
+        .filter(|d| !d.contains("://"))
+        .map(|d| PathBuf::from(d).join("compiled"));
+    Ok(crate::engine::Engine::new(crate::engine::EngineOptions {
+        cache_dir,
+        ..Default::default()
+    })?)
+}

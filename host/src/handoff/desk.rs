@@ -1,0 +1,114 @@
+//! The desk: shared state of the handoff service.
+
+use crate::store::{SharedStore, StoreError};
+use crate::tenants::Tenants;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// What a desk operation can fail with; the API maps each to a status code.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    /// No such conversation or handoff for this tenant.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request names something that breaks the rules (e.g. an unknown agent).
+    #[error("{message}")]
+    Invalid {
+        /// Which field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// Someone else got there first (accept race), or the state does not allow it.
+    #[error("{0}")]
+    Conflict(String),
+    /// The key's agent may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The tenant has no serving version.
+    #[error("tenant `{0}` has no valid policy version loaded")]
+    TenantUnavailable(String),
+    /// The store is down or full.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl From<StoreError> for DeskError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => DeskError::Conflict(m),
+            StoreError::Unavailable(m) => DeskError::Unavailable(m),
+            StoreError::Database(m) => DeskError::Unavailable(m),
+        }
+    }
+}
+
+/// The handoff service: store, tenants and a wake-up signal for live streams.
+#[derive(Clone)]
+pub struct Desk {
+    pub(crate) store: SharedStore,
+    pub(crate) tenants: Arc<Tenants>,
+    /// Ticks after every committed change, so SSE streams look for new events at once.
+    pub(crate) changed: Arc<tokio::sync::watch::Sender<u64>>,
+    /// One lock per conversation being written, so its events are applied in order.
+    locks: Arc<Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl Desk {
+    /// A desk over `store` and `tenants`.
+    pub fn new(store: SharedStore, tenants: Arc<Tenants>) -> Self {
+        let (tx, _) = tokio::sync::watch::channel(0);
+        Desk {
+            store,
+            tenants,
+            changed: Arc::new(tx),
+            locks: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &SharedStore {
+        &self.store
+    }
+
+    /// The tenants.
+    pub fn tenants(&self) -> &Arc<Tenants> {
+        &self.tenants
+    }
+
+    /// A receiver that changes whenever something was committed.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    pub(crate) fn notify(&self) {
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// The lock serialising writes to one conversation.
+    pub(crate) fn conversation_lock(
+        &self,
+        tenant: &str,
+        conversation: &str,
+    ) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        if locks.len() > 10_000 {
+            // Drop locks nobody holds, so the map stays bounded.
+            locks.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        locks
+            .entry((tenant.to_string(), conversation.to_string()))
+            .or_default()
+            .clone()
+    }
+
+    /// The tenant's serving version.
+    pub(crate) fn version(
+        &self,
+        tenant: &str,
+    ) -> Result<Arc<crate::tenants::TenantVersion>, DeskError> {
+        self.tenants
+            .get(tenant)
+            .ok_or_else(|| DeskError::TenantUnavailable(tenant.to_string()))
+    }
+}

@@ -1,0 +1,498 @@
+//! A conversation event from a channel: store it, ask the trigger policy, and when it says
+//! so, route and open the handoff and tell the customer what happens next.
+
+use super::desk::{Desk, DeskError};
+use super::lifecycle::{place, placed_event, push_event, push_notice_message};
+use super::notice::{self, Notice};
+use super::{roster, wait};
+use crate::config::{NoticeKind, WebhookEvent};
+use crate::engine::Fault;
+use crate::store::*;
+use baton_plugin_sdk::{Conversation, Customer, Message, Priority, Role, RouteRequest};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Longest message text accepted, in bytes.
+pub const MAX_TEXT: usize = 8_000;
+
+/// `POST /v1/conversations/{id}/events`: one message in the shape of the fixture format.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IngestRequest {
+    /// `customer`, `bot` or `system` (agents write through their handoff).
+    pub role: String,
+    /// The message text.
+    pub text: String,
+    /// When it was written (RFC 3339); default: when it arrives.
+    #[serde(default)]
+    pub at: Option<String>,
+    /// The bot's intent label (bot messages only).
+    #[serde(default)]
+    pub intent: Option<String>,
+    /// The bot's confidence, 0.0 to 1.0 (bot messages only).
+    #[serde(default)]
+    pub confidence: Option<f32>,
+    /// The customer profile (first event, or to update it).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub customer: Option<Customer>,
+    /// The channel, e.g. `web_chat`, `sms` (first event).
+    #[serde(default)]
+    pub channel: Option<String>,
+}
+
+/// A decision as the API shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DecisionView {
+    /// Whether the conversation passes to a person.
+    pub escalate: bool,
+    /// Why (`snake_case`).
+    pub reason: Option<String>,
+    /// `low`, `normal`, `high` or `urgent`.
+    pub priority: String,
+    /// Labels.
+    pub tags: Vec<String>,
+    /// One or two sentences.
+    pub explanation: String,
+    /// The tenant version that decided.
+    pub policy_version: String,
+    /// The policy fault, when the safe decision was taken instead.
+    #[schema(value_type = Option<Object>)]
+    pub fault: Option<Fault>,
+}
+
+/// The customer notice as the API shows it.
+pub type NoticeView = Notice;
+
+/// The answer to an event.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IngestResponse {
+    /// The conversation.
+    pub conversation_id: String,
+    /// The stored message's position in it.
+    pub seq: i64,
+    /// The trigger decision, when the event was evaluated (customer messages while the bot
+    /// has the conversation).
+    pub decision: Option<DecisionView>,
+    /// The open handoff (just opened, or already open).
+    #[schema(value_type = Option<Object>)]
+    pub handoff: Option<HandoffRow>,
+    /// What to tell the customer, when a handoff was opened by this event.
+    pub notice: Option<NoticeView>,
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> DeskError {
+    DeskError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+/// Check an event and turn it into a message.
+fn message_of(req: &IngestRequest, now: jiff::Timestamp) -> Result<Message, DeskError> {
+    let role = match req.role.as_str() {
+        "customer" => Role::Customer,
+        "bot" => Role::Bot,
+        "system" => Role::System,
+        "agent" => {
+            return Err(invalid(
+                "role",
+                "agents write through `POST /v1/handoffs/{id}/messages`",
+            ))
+        }
+        other => {
+            return Err(invalid(
+                "role",
+                format!(
+                    "`{}` is not a role: use `customer`, `bot` or `system`",
+                    clip(other)
+                ),
+            ))
+        }
+    };
+    if req.text.trim().is_empty() {
+        return Err(invalid("text", "the text is empty"));
+    }
+    if req.text.len() > MAX_TEXT {
+        return Err(invalid(
+            "text",
+            format!("the text is {} bytes; at most {MAX_TEXT}", req.text.len()),
+        ));
+    }
+    let at = match &req.at {
+        None => now,
+        Some(s) => s
+            .parse::<jiff::Timestamp>()
+            .map_err(|e| invalid("at", format!("`{}` is not an RFC 3339 time: {e}", clip(s))))?,
+    };
+    if role != Role::Bot && (req.intent.is_some() || req.confidence.is_some()) {
+        return Err(invalid(
+            if req.intent.is_some() {
+                "intent"
+            } else {
+                "confidence"
+            },
+            "only bot messages carry an intent and a confidence",
+        ));
+    }
+    if let Some(c) = req.confidence {
+        if !(0.0..=1.0).contains(&c) || c.is_nan() {
+            return Err(invalid("confidence", format!("{c} is outside 0.0 to 1.0")));
+        }
+    }
+    if let Some(i) = &req.intent {
+        if i.len() > 100 {
+            return Err(invalid("intent", "the intent is longer than 100 bytes"));
+        }
+    }
+    Ok(Message {
+        role,
+        text: req.text.clone(),
+        at_ms: at.as_millisecond(),
+        intent: req.intent.clone(),
+        confidence: req.confidence,
+    })
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
+fn customer_key(c: &Customer) -> String {
+    c.phone
+        .clone()
+        .or_else(|| c.email.clone())
+        .unwrap_or_else(|| format!("name:{}", c.name.to_lowercase()))
+}
+
+/// Whether `id` is acceptable as a conversation id.
+pub fn valid_conversation_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:@+".contains(&b))
+}
+
+impl Desk {
+    /// Ingest one event of conversation `id`.
+    pub async fn ingest(
+        &self,
+        tenant: &str,
+        id: &str,
+        req: IngestRequest,
+        idempotency_key: Option<String>,
+    ) -> Result<(u16, String), DeskError> {
+        if !valid_conversation_id(id) {
+            return Err(invalid(
+                "id",
+                "a conversation id is 1 to 128 letters, digits or `-_.:@+`",
+            ));
+        }
+        if let Some(key) = &idempotency_key {
+            if let Some(stored) = self.store.idempotent_response(tenant, key).await? {
+                return Ok((stored.status, stored.body));
+            }
+        }
+        let now = jiff::Timestamp::now();
+        let message = message_of(&req, now)?;
+        if let Some(channel) = &req.channel {
+            if channel.is_empty() || channel.len() > 40 {
+                return Err(invalid("channel", "a channel name is 1 to 40 bytes"));
+            }
+        }
+        if let Some(c) = &req.customer {
+            if c.name.trim().is_empty() {
+                return Err(invalid("customer.name", "the customer needs a name"));
+            }
+        }
+        let version = self.version(tenant)?;
+        let config = version.config.clone();
+        let lock = self.conversation_lock(tenant, id);
+        let _guard = lock.lock().await;
+        // A retry that raced the first attempt finds its answer now.
+        if let Some(key) = &idempotency_key {
+            if let Some(stored) = self.store.idempotent_response(tenant, key).await? {
+                return Ok((stored.status, stored.body));
+            }
+        }
+        let existing = self.store.conversation(tenant, id).await?;
+        let mut conversation = match existing {
+            Some(mut c) => {
+                if let Some(customer) = req.customer.clone() {
+                    c.customer_key = customer_key(&customer);
+                    c.customer = customer;
+                }
+                if let Some(channel) = req.channel.clone() {
+                    c.channel = channel;
+                }
+                c
+            }
+            None => {
+                let customer = req.customer.clone().unwrap_or_else(|| Customer {
+                    name: "Customer".into(),
+                    ..Customer::default()
+                });
+                ConversationRow {
+                    id: id.to_string(),
+                    channel: req.channel.clone().unwrap_or_else(|| "web_chat".into()),
+                    customer_key: customer_key(&customer),
+                    customer,
+                    message_count: 0,
+                    created_ms: now.as_millisecond(),
+                    updated_ms: now.as_millisecond(),
+                }
+            }
+        };
+        let now_ms = now.as_millisecond();
+        let seq = conversation.message_count;
+        let row = MessageRow {
+            seq,
+            message: message.clone(),
+            agent_id: None,
+        };
+        conversation.message_count += 1;
+        conversation.updated_ms = now_ms;
+        let open = self.store.open_handoff(tenant, id).await?;
+        let mut w = WriteSet {
+            messages: vec![row.clone()],
+            ..WriteSet::default()
+        };
+        let mut response = IngestResponse {
+            conversation_id: id.to_string(),
+            seq,
+            decision: None,
+            handoff: open.clone(),
+            notice: None,
+        };
+
+        if let Some(h) = &open {
+            // A person has (or is getting) the conversation: no second handoff; the agent sees
+            // the customer's words live.
+            push_event(
+                &mut w,
+                &config,
+                WebhookEvent::HandoffMessage,
+                Some(h),
+                id,
+                json!({"message": row}),
+                now_ms,
+            );
+        } else if message.role == Role::Customer {
+            let mut messages: Vec<Message> = self
+                .store
+                .messages(tenant, id)
+                .await?
+                .into_iter()
+                .map(|m| m.message)
+                .collect();
+            messages.push(message.clone());
+            let clock = config.clock_at(now);
+            let input = Conversation {
+                id: id.to_string(),
+                channel: conversation.channel.clone(),
+                customer: conversation.customer.clone(),
+                messages,
+                clock,
+            };
+            let shadow = async {
+                match &version.shadow {
+                    Some(s) => Some(s.evaluate(&input).await),
+                    None => None,
+                }
+            };
+            let (live, shadow) = tokio::join!(version.trigger.evaluate(&input), shadow);
+            for (role, e) in
+                std::iter::once(("live", &live)).chain(shadow.as_ref().map(|s| ("shadow", s)))
+            {
+                w.decisions.push(DecisionRow {
+                    conversation_id: id.to_string(),
+                    message_seq: seq,
+                    policy_version: version.id.clone(),
+                    role: role.to_string(),
+                    decision: e.decision.clone(),
+                    fault_kind: e.fault.as_ref().map(|f| f.kind.as_str().to_string()),
+                    fault_detail: e.fault.as_ref().map(|f| f.detail.clone()),
+                    latency_us: e.elapsed.as_micros() as i64,
+                    at_ms: now_ms,
+                });
+                if let Some(f) = &e.fault {
+                    self.tenants.record_fault(tenant, f);
+                    push_event(
+                        &mut w,
+                        &config,
+                        WebhookEvent::PolicyFault,
+                        None,
+                        id,
+                        json!({"plugin": role, "fault": f, "policy_version": version.id}),
+                        now_ms,
+                    );
+                }
+            }
+            let d = &live.decision;
+            response.decision = Some(DecisionView {
+                escalate: d.escalate,
+                reason: d.reason.as_ref().map(|r| r.as_str().to_string()),
+                priority: d.priority.as_str().to_string(),
+                tags: d.tags.clone(),
+                explanation: d.explanation.clone(),
+                policy_version: version.id.clone(),
+                fault: live.fault.clone(),
+            });
+            if d.escalate {
+                let reason = d
+                    .reason
+                    .clone()
+                    .unwrap_or(baton_plugin_sdk::Reason::Custom("policy_fault".into()));
+                let (presence, stats) = (
+                    self.store.presence(tenant).await?,
+                    self.store.live_stats(tenant).await?,
+                );
+                let previous_agent = self
+                    .store
+                    .previous_agent(tenant, &conversation.customer_key)
+                    .await?;
+                let roster = roster::build(&config, &presence, &stats);
+                let request = RouteRequest {
+                    conversation_id: id.to_string(),
+                    channel: conversation.channel.clone(),
+                    reason: reason.clone(),
+                    priority: d.priority,
+                    tags: d.tags.clone(),
+                    intent: input.messages.iter().rev().find_map(|m| m.intent.clone()),
+                    customer: conversation.customer.clone(),
+                    previous_agent,
+                    declined_by: Vec::new(),
+                    clock,
+                };
+                // A faulted trigger goes straight to the fallback queue.
+                let choice = if live.fault.is_some() {
+                    baton_plugin_sdk::RouteChoice {
+                        agents: vec![],
+                        queue: config.fallback_queue.clone(),
+                        explanation: "the trigger policy faulted; fallback queue".into(),
+                    }
+                } else {
+                    let routed = version.routing.route(&request, &roster).await;
+                    if let Some(f) = &routed.fault {
+                        self.tenants.record_fault(tenant, f);
+                        push_event(
+                            &mut w,
+                            &config,
+                            WebhookEvent::PolicyFault,
+                            None,
+                            id,
+                            json!({"plugin": "routing", "fault": f, "policy_version": version.id}),
+                            now_ms,
+                        );
+                    }
+                    routed.choice
+                };
+                let mut h = HandoffRow {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    conversation_id: id.to_string(),
+                    state: HandoffState::Queued,
+                    reason: reason.as_str().to_string(),
+                    priority: d.priority,
+                    tags: d.tags.clone(),
+                    queue: choice.queue.clone(),
+                    route: choice.agents.clone(),
+                    declined_by: Vec::new(),
+                    offered_to: None,
+                    offer_expires_ms: None,
+                    accepted_by: None,
+                    opened_ms: now_ms,
+                    accepted_ms: None,
+                    closed_ms: None,
+                    outcome: None,
+                    csat: None,
+                    note: None,
+                    policy_version: version.id.clone(),
+                    trigger_seq: seq,
+                    explanation: d.explanation.clone(),
+                    after_hours: !clock.open,
+                    routing_note: choice.explanation.clone(),
+                };
+                place(&mut h, &roster, &config, now_ms);
+                // Where the customer stands: those waiting in the same queue at the same or a
+                // higher priority are ahead.
+                let waiting = self
+                    .store
+                    .handoffs(
+                        tenant,
+                        &HandoffFilter {
+                            state: Some(HandoffState::Queued),
+                            queue: Some(h.queue.clone()),
+                            limit: 1000,
+                            ..HandoffFilter::default()
+                        },
+                    )
+                    .await?;
+                let ahead = waiting.iter().filter(|o| o.priority >= h.priority).count() as u32;
+                let on_shift = roster
+                    .agents
+                    .iter()
+                    .filter(|a| a.presence != baton_plugin_sdk::Presence::Offline)
+                    .count();
+                let estimate = if h.state == HandoffState::Offered {
+                    wait::estimate(
+                        1,
+                        1,
+                        on_shift,
+                        &stats.recent_handle_ms,
+                        &stats.recent_accept_ms,
+                    )
+                } else {
+                    wait::estimate(
+                        ahead + 1,
+                        roster::available(&roster),
+                        on_shift,
+                        &stats.recent_handle_ms,
+                        &stats.recent_accept_ms,
+                    )
+                };
+                let kind = if h.priority == Priority::Urgent {
+                    NoticeKind::Emergency
+                } else if h.state == HandoffState::Offered {
+                    NoticeKind::Offered
+                } else if !clock.open {
+                    NoticeKind::AfterHours
+                } else {
+                    NoticeKind::Queued
+                };
+                let notice =
+                    notice::render(&config, kind, h.offered_to.as_deref(), Some(estimate), now);
+                w.conversation = Some(conversation.clone());
+                push_notice_message(&mut w, &mut conversation, &notice, now_ms);
+                push_event(
+                    &mut w,
+                    &config,
+                    WebhookEvent::HandoffOpened,
+                    Some(&h),
+                    id,
+                    json!({"handoff": h, "notice": notice}),
+                    now_ms,
+                );
+                let (kind, data) = placed_event(&h);
+                push_event(&mut w, &config, kind, Some(&h), id, data, now_ms);
+                w.new_handoffs.push(h.clone());
+                response.handoff = Some(h);
+                response.notice = Some(notice);
+            }
+        }
+        w.conversation = Some(conversation);
+        let body = serde_json::to_string(&response)
+            .map_err(|e| DeskError::Unavailable(format!("cannot encode the response: {e}")))?;
+        if let Some(key) = idempotency_key {
+            w.idempotency = Some((
+                key,
+                StoredResponse {
+                    status: 201,
+                    body: body.clone(),
+                },
+            ));
+        }
+        self.store.apply(tenant, w).await?;
+        self.notify();
+        Ok((201, body))
+    }
+}

@@ -1,0 +1,114 @@
+//! `baton serve`: the store, the engine, the tenants and their watcher, background work
+//! (offer timeouts, queue promotion, webhook delivery) and the HTTP API.
+
+use crate::api::{self, AppState};
+use crate::handoff::Desk;
+use crate::tenants::{self, ReloadOutcome, Tenants};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything a running host holds.
+pub struct Host {
+    /// The handoff service.
+    pub desk: Desk,
+    /// Keeps the folder watched while alive.
+    _watch: Option<tenants::WatchHandle>,
+}
+
+/// Build a host: open the store, load every tenant, watch the folder, start background work.
+pub async fn start(policies: PathBuf, data: &str) -> anyhow::Result<Host> {
+    let store = crate::store::open(data)?;
+    let engine = crate::cli::engine(Some(data))?;
+    let tenants = Tenants::new(engine, &policies);
+    for (file, outcome) in tenants.load_all().await {
+        match outcome {
+            ReloadOutcome::Activated(v) | ReloadOutcome::Unchanged(v) => {
+                tracing::info!(file = %file.display(), version = %v, "tenant loaded")
+            }
+            ReloadOutcome::Refused(_) => {
+                tracing::error!(file = %file.display(), "tenant refused; it serves nothing until fixed")
+            }
+            ReloadOutcome::Removed => {}
+        }
+    }
+    let watch = match tenants::watch(tenants.clone()) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::error!(dir = %policies.display(), error = %e, "cannot watch the policies folder; changes need a restart");
+            None
+        }
+    };
+    let desk = Desk::new(store.clone(), tenants.clone());
+    spawn_background(desk.clone());
+    Ok(Host {
+        desk,
+        _watch: watch,
+    })
+}
+
+fn spawn_background(desk: Desk) {
+    let deliverer = crate::alerts::Deliverer::new(desk.store().clone());
+    tokio::spawn(crate::alerts::run_deliveries(deliverer, desk.subscribe()));
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            if let Err(e) = desk.expire_offers().await {
+                tracing::warn!(error = %e, "offer timeouts failed");
+            }
+            for tenant in desk.tenants().ids() {
+                match desk.promote(&tenant).await {
+                    Ok(_) | Err(crate::handoff::DeskError::TenantUnavailable(_)) => {}
+                    Err(e) => tracing::warn!(tenant, error = %e, "queue promotion failed"),
+                }
+            }
+        }
+    });
+}
+
+/// This host's id for status pages.
+pub fn host_id() -> Arc<str> {
+    let name = std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    format!("{name}:{}", std::process::id()).into()
+}
+
+/// Serve until Ctrl-C or SIGTERM.
+pub async fn run(policies: PathBuf, data: String, listen: String) -> anyhow::Result<()> {
+    let host = start(policies, &data).await?;
+    let app = api::router(AppState {
+        desk: host.desk.clone(),
+        host_id: host_id(),
+    });
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on `{listen}`: {e}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "baton is serving");
+    // One line on stdout that tools (and tests) can wait for.
+    println!("listening on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

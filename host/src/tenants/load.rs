@@ -1,0 +1,213 @@
+//! Building a [`TenantVersion`] from a tenant file: parse and validate the TOML, load and
+//! configure each plugin, run the inline self-tests. Any failure is a diagnostic pointing at
+//! the line to fix.
+
+use super::TenantVersion;
+use crate::config::{self, Diagnostic, Diagnostics, PluginSpec, TenantConfig};
+use crate::engine::{Engine, Limits, LoadError, PluginLabel, RoutingPlugin, TriggerPlugin};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What `baton check` prints for a good tenant.
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    /// The tenant id.
+    pub tenant: String,
+    /// The version id.
+    pub version: String,
+    /// How many self-tests passed.
+    pub self_tests: usize,
+}
+
+fn limits_of(config: &TenantConfig) -> Limits {
+    Limits {
+        memory_bytes: (config.limits.memory_mib as usize) << 20,
+        deadline: Duration::from_millis(config.limits.deadline_ms as u64),
+    }
+}
+
+/// A plugin load error as a diagnostic at the `plugin = ...` line (or its config table).
+fn plugin_error(config: &TenantConfig, spec: &PluginSpec, error: LoadError) -> Diagnostic {
+    let span = match error {
+        LoadError::Config { .. } => spec.config_span.clone(),
+        _ => spec.path_span.clone(),
+    };
+    let text = error.to_string();
+    let (message, help) = match text.split_once("\n  = help: ") {
+        Some((m, h)) => (m.to_string(), Some(h.to_string())),
+        None => (text, None),
+    };
+    let diagnostic = config.error_at(span, message);
+    match help {
+        Some(h) => diagnostic.with_help(h),
+        None => diagnostic,
+    }
+}
+
+async fn trigger(
+    engine: &Engine,
+    config: &TenantConfig,
+    spec: &PluginSpec,
+    role: &str,
+) -> Result<TriggerPlugin, Diagnostic> {
+    let label = PluginLabel::new(
+        &config.tenant_id,
+        &format!("{role}:{}", spec.path.display()),
+    );
+    engine
+        .load_trigger(&spec.path, &spec.config_json, limits_of(config), label)
+        .await
+        .map_err(|e| plugin_error(config, spec, e))
+}
+
+async fn routing(
+    engine: &Engine,
+    config: &TenantConfig,
+    spec: &PluginSpec,
+) -> Result<RoutingPlugin, Diagnostic> {
+    let label = PluginLabel::new(
+        &config.tenant_id,
+        &format!("routing:{}", spec.path.display()),
+    );
+    engine
+        .load_routing(&spec.path, &spec.config_json, limits_of(config), label)
+        .await
+        .map_err(|e| plugin_error(config, spec, e))
+}
+
+/// Run the tenant's `[[trigger.tests]]` against its trigger plugin.
+async fn self_tests(config: &TenantConfig, trigger: &TriggerPlugin) -> Result<usize, Diagnostics> {
+    let mut failures = Vec::new();
+    for test in &config.self_tests {
+        let got = trigger.evaluate(&test.conversation).await;
+        let problem = if let Some(fault) = &got.fault {
+            Some(format!("the trigger policy faulted ({fault})"))
+        } else if got.decision.escalate != test.expect_escalate {
+            Some(format!(
+                "expected {}, but the policy {}",
+                if test.expect_escalate {
+                    "an escalation"
+                } else {
+                    "no escalation"
+                },
+                match &got.decision.reason {
+                    Some(r) if got.decision.escalate => format!("escalated for `{r}`"),
+                    _ => "did not escalate".to_string(),
+                }
+            ))
+        } else if test.expect_escalate
+            && test.expect_reason.is_some()
+            && got.decision.reason != test.expect_reason
+        {
+            Some(format!(
+                "expected reason `{}`, but the policy gave `{}`",
+                test.expect_reason
+                    .as_ref()
+                    .map(|r| r.as_str())
+                    .unwrap_or("-"),
+                got.decision
+                    .reason
+                    .as_ref()
+                    .map(|r| r.as_str())
+                    .unwrap_or("-"),
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            let mut d = config.error_at(
+                test.span.clone(),
+                format!("self-test `{}` failed: {problem}", test.name),
+            );
+            if !got.decision.explanation.is_empty() {
+                d = d.with_help(format!(
+                    "the policy explained: {}",
+                    got.decision.explanation
+                ));
+            }
+            failures.push(d);
+        }
+    }
+    if failures.is_empty() {
+        Ok(config.self_tests.len())
+    } else {
+        Err(Diagnostics(failures))
+    }
+}
+
+fn version_id(text: &str, plugins: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(text.as_bytes());
+    for p in plugins {
+        h.update([0]);
+        h.update(p.as_bytes());
+    }
+    hex::encode(&h.finalize()[..6])
+}
+
+/// Load one tenant file into a ready version, or say everything that is wrong with it.
+pub async fn load_version(
+    engine: &Engine,
+    path: &Path,
+) -> Result<(TenantVersion, LoadReport), Diagnostics> {
+    let path_owned = path.to_path_buf();
+    let config = tokio::task::spawn_blocking(move || config::load_file(&path_owned))
+        .await
+        .map_err(|e| {
+            Diagnostics::from(Diagnostic::whole_file(path, format!("loading failed: {e}")))
+        })??;
+    let (trigger_plugin, routing_plugin, shadow_plugin) = tokio::join!(
+        trigger(engine, &config, &config.trigger, "trigger"),
+        routing(engine, &config, &config.routing),
+        async {
+            match &config.shadow {
+                Some(spec) => trigger(engine, &config, spec, "shadow").await.map(Some),
+                None => Ok(None),
+            }
+        }
+    );
+    let mut errors: Vec<Diagnostic> = [
+        trigger_plugin.as_ref().err(),
+        routing_plugin.as_ref().err(),
+        shadow_plugin.as_ref().err(),
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
+    let (Ok(trigger_plugin), Ok(routing_plugin), Ok(shadow_plugin)) =
+        (trigger_plugin, routing_plugin, shadow_plugin)
+    else {
+        return Err(Diagnostics(errors));
+    };
+    let passed = match self_tests(&config, &trigger_plugin).await {
+        Ok(n) => n,
+        Err(failures) => {
+            errors.extend(failures);
+            return Err(Diagnostics(errors));
+        }
+    };
+    let mut digests = vec![trigger_plugin.digest(), routing_plugin.digest()];
+    if let Some(s) = &shadow_plugin {
+        digests.push(s.digest());
+    }
+    let id = version_id(&config.source.text, &digests);
+    let report = LoadReport {
+        tenant: config.tenant_id.clone(),
+        version: id.clone(),
+        self_tests: passed,
+    };
+    Ok((
+        TenantVersion {
+            id,
+            loaded_at: jiff::Timestamp::now(),
+            config: Arc::new(config),
+            trigger: trigger_plugin,
+            routing: routing_plugin,
+            shadow: shadow_plugin,
+        },
+        report,
+    ))
+}
