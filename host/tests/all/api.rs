@@ -1,0 +1,375 @@
+//! The handoff API end to end, from a channel's and an agent's side, on the real server.
+
+use crate::host::TestHost;
+use baton::store::KeyRole;
+use serde_json::{json, Value};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_story_from_both_sides() {
+    let h = TestHost::start(&[]).await;
+    let channel = h.channel("acme-plumbing").await;
+    let sam = h.agent("acme-plumbing", "sam").await;
+    let jo = h.agent("acme-plumbing", "jo").await;
+    h.available(&sam, "sam").await;
+
+    // The bot handles a routine turn.
+    let first = h
+        .customer_says(&channel, "conv-1", "hi, my kitchen sink drains slowly")
+        .await;
+    assert_eq!(first["decision"]["escalate"], false, "{first}");
+    assert!(first["handoff"].is_null());
+    let (s, _) = h
+        .post("/v1/conversations/conv-1/events", &channel, json!({"role": "bot", "text": "Is the other sink backing up too?", "intent": "troubleshoot_drain", "confidence": 0.8}))
+        .await;
+    assert_eq!(s, 201);
+
+    // The customer asks for a person: decision, handoff, notice.
+    let asked = h
+        .customer_says(
+            &channel,
+            "conv-1",
+            "can I just talk to a real person please",
+        )
+        .await;
+    assert_eq!(asked["decision"]["escalate"], true, "{asked}");
+    assert_eq!(asked["decision"]["reason"], "explicit_request");
+    assert!(asked["decision"]["policy_version"].as_str().unwrap().len() >= 8);
+    let handoff = asked["handoff"].clone();
+    let id = handoff["id"].as_str().unwrap().to_string();
+    assert_eq!(handoff["state"], "offered", "sam is available: {handoff}");
+    assert_eq!(handoff["offered_to"], "sam");
+    assert!(
+        asked["notice"]["text"].as_str().unwrap().contains("Sam"),
+        "{}",
+        asked["notice"]
+    );
+
+    // Another customer message does not open a second handoff.
+    let again = h.customer_says(&channel, "conv-1", "hello??").await;
+    assert_eq!(again["handoff"]["id"], id.as_str());
+    assert!(again["decision"].is_null());
+
+    // The context packet.
+    let (s, packet) = h.get(&format!("/v1/handoffs/{id}"), &sam).await;
+    assert_eq!(s, 200, "{packet}");
+    assert!(
+        packet["brief"]["situation"]
+            .as_str()
+            .unwrap()
+            .contains("explicit request"),
+        "{}",
+        packet["brief"]
+    );
+    assert!(packet["brief"]["dont_ask_again"]
+        .to_string()
+        .contains("+15555550117"));
+    assert!(packet["brief"]["read_back"]
+        .as_str()
+        .unwrap()
+        .starts_with("Hi Dana"));
+    assert_eq!(
+        packet["transcript"].as_array().unwrap().len(),
+        5,
+        "{}",
+        packet["transcript"]
+    );
+    assert_eq!(packet["transcript"][1]["intent"], "troubleshoot_drain");
+    assert_eq!(packet["decision"]["reason"], "explicit_request");
+
+    // The accept race: one winner, the other gets 409.
+    let accept_path = format!("/v1/handoffs/{id}/accept");
+    let (a, b) = tokio::join!(
+        h.call("POST", &accept_path, Some(&sam), None),
+        h.call("POST", &accept_path, Some(&jo), None)
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{a:?} {b:?}");
+    let winner = if a.0 == 200 {
+        (&sam, "sam")
+    } else {
+        (&jo, "jo")
+    };
+
+    // The agent replies; the customer answers; the handoff is resolved with CSAT.
+    let (s, reply) = h
+        .post(
+            &format!("/v1/handoffs/{id}/messages"),
+            winner.0,
+            json!({"text": "Hi Dana, I'm here. Let me take it from here."}),
+        )
+        .await;
+    assert_eq!(s, 201, "{reply}");
+    let loser_key = if winner.1 == "sam" { &jo } else { &sam };
+    let (s, _) = h
+        .post(
+            &format!("/v1/handoffs/{id}/messages"),
+            loser_key,
+            json!({"text": "me too"}),
+        )
+        .await;
+    assert_eq!(s, 409, "only the accepting agent writes");
+    h.customer_says(&channel, "conv-1", "thanks! it's the kitchen one")
+        .await;
+    let (s, resolved) = h
+        .post(
+            &format!("/v1/handoffs/{id}/resolve"),
+            winner.0,
+            json!({"outcome": "booked", "csat": 5}),
+        )
+        .await;
+    assert_eq!(s, 200, "{resolved}");
+    assert_eq!(resolved["state"], "resolved");
+    assert_eq!(resolved["csat"], 5);
+
+    let (s, conv) = h.get("/v1/conversations/conv-1", &channel).await;
+    assert_eq!(s, 200);
+    let texts: Vec<&str> = conv["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t.contains("Let me take it from here")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("has joined")),
+        "the customer was told: {texts:?}"
+    );
+    assert!(conv["open_handoff"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handback_returns_the_conversation_to_the_bot() {
+    let h = TestHost::start(&[]).await;
+    let channel = h.channel("acme-plumbing").await;
+    let sam = h.agent("acme-plumbing", "sam").await;
+    h.available(&sam, "sam").await;
+    let asked = h
+        .customer_says(&channel, "c-hb", "I want to speak to a human")
+        .await;
+    let id = asked["handoff"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        h.call(
+            "POST",
+            &format!("/v1/handoffs/{id}/accept"),
+            Some(&sam),
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    let (s, back) = h
+        .post(
+            &format!("/v1/handoffs/{id}/handback"),
+            &sam,
+            json!({"note": "booked Tuesday 9am; bot can confirm"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{back}");
+    assert_eq!(back["state"], "handed_back");
+    // Later events are evaluated again.
+    let later = h
+        .customer_says(&channel, "c-hb", "what time on tuesday again?")
+        .await;
+    assert!(!later["decision"].is_null(), "evaluated again: {later}");
+    assert!(later["handoff"].is_null());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_available_queues_with_a_position_and_a_wait() {
+    let h = TestHost::start(&[]).await;
+    let channel = h.channel("comfort-hvac").await;
+    let first = h
+        .customer_says(
+            &channel,
+            "q-1",
+            "can I talk to someone please, a real person",
+        )
+        .await;
+    assert_eq!(first["handoff"]["state"], "queued", "{first}");
+    assert_eq!(first["notice"]["wait"]["position"], 1);
+    assert!(first["notice"]["wait"]["seconds"].as_u64().unwrap() > 0);
+    let second = h
+        .customer_says(&channel, "q-2", "I need a human, not a bot")
+        .await;
+    assert_eq!(
+        second["notice"]["wait"]["position"], 2,
+        "{}",
+        second["notice"]
+    );
+    assert!(
+        second["notice"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("number 2"),
+        "{}",
+        second["notice"]
+    );
+    // An emergency jumps the queue.
+    let urgent = h
+        .customer_says(
+            &channel,
+            "q-3",
+            "I smell gas in the basement and my carbon monoxide alarm is going off",
+        )
+        .await;
+    assert_eq!(urgent["decision"]["reason"], "emergency", "{urgent}");
+    assert_eq!(urgent["notice"]["kind"], "emergency");
+    assert_eq!(
+        urgent["notice"]["wait"]["position"], 1,
+        "{}",
+        urgent["notice"]
+    );
+    // When an agent comes online, the most urgent waiting handoff is offered first.
+    let maria = h.agent("comfort-hvac", "maria").await;
+    h.available(&maria, "maria").await;
+    let (_, list) = h.get("/v1/handoffs?state=offered", &maria).await;
+    let offered: Vec<&Value> = list.as_array().unwrap().iter().collect();
+    assert!(!offered.is_empty(), "{list}");
+    assert_eq!(offered[0]["conversation_id"], "q-3", "{list}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotent_retry_is_a_no_op() {
+    let h = TestHost::start(&[]).await;
+    let channel = h.channel("acme-plumbing").await;
+    let send = || {
+        h.http
+            .post(format!("{}/v1/conversations/idem/events", h.url))
+            .bearer_auth(&channel)
+            .header("Idempotency-Key", "msg-0001")
+            .json(&json!({"role": "customer", "text": "is anyone there? I need a person"}))
+            .send()
+    };
+    let a = send().await.unwrap();
+    let (sa, ba) = (a.status().as_u16(), a.text().await.unwrap());
+    let b = send().await.unwrap();
+    let (sb, bb) = (b.status().as_u16(), b.text().await.unwrap());
+    assert_eq!((sa, sb), (201, 201));
+    assert_eq!(ba, bb, "the retry answers exactly what the first did");
+    let (_, conv) = h.get("/v1/conversations/idem", &channel).await;
+    let customer_messages = conv["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "customer")
+        .count();
+    assert_eq!(customer_messages, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_a_clear_4xx_naming_the_field() {
+    let h = TestHost::start(&[]).await;
+    let channel = h.channel("acme-plumbing").await;
+    let path = "/v1/conversations/bad/events";
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"role": "robot", "text": "hi"}), "role"),
+        (json!({"role": "customer", "text": ""}), "text"),
+        (
+            json!({"role": "customer", "text": "hi", "at": "yesterday"}),
+            "at",
+        ),
+        (
+            json!({"role": "customer", "text": "hi", "confidence": 0.5}),
+            "confidence",
+        ),
+        (
+            json!({"role": "bot", "text": "hi", "confidence": 7.0}),
+            "confidence",
+        ),
+        (
+            json!({"role": "customer", "text": "hi", "colour": "red"}),
+            "colour",
+        ),
+        (json!({"text": "hi"}), "role"),
+        (json!({"role": "customer", "text": 5}), "text"),
+        (
+            json!({"role": "customer", "text": "hi", "customer": {"phone": "1"}}),
+            "customer",
+        ),
+    ];
+    for (body, field) in cases {
+        let (s, e) = h.post(path, &channel, body.clone()).await;
+        assert_eq!(s, 422, "{body} -> {e}");
+        assert!(
+            e["error"]["field"].as_str().unwrap_or("").contains(field),
+            "{body} -> {e}"
+        );
+        assert!(!e["error"]["message"].as_str().unwrap().is_empty());
+    }
+    // Not JSON at all.
+    let resp = h
+        .http
+        .post(format!("{}{path}", h.url))
+        .bearer_auth(&channel)
+        .header("content-type", "application/json")
+        .body("{\"role\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 422);
+    let e: Value = resp.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "invalid");
+    // Too large.
+    let huge = "x".repeat(200_000);
+    let (s, e) = h
+        .post(path, &channel, json!({"role": "customer", "text": huge}))
+        .await;
+    assert_eq!(s, 413, "{e}");
+    // A bad conversation id, unknown ids, unknown routes.
+    let (s, _) = h
+        .post(
+            "/v1/conversations/has%20space/events",
+            &channel,
+            json!({"role": "customer", "text": "hi"}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    let sam = h.agent("acme-plumbing", "sam").await;
+    assert_eq!(h.get("/v1/handoffs/nope", &sam).await.0, 404);
+    assert_eq!(h.get("/v1/handoffs?state=sideways", &sam).await.0, 422);
+    assert_eq!(h.get("/v1/nothing-here", &sam).await.0, 404);
+    let (s, e) = h
+        .call(
+            "PUT",
+            "/v1/agents/sam/presence",
+            Some(&sam),
+            Some(json!({"presence": "asleep"})),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["field"], "presence");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_and_health_are_served() {
+    let h = TestHost::start(&[]).await;
+    let (s, doc) = h.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(s, 200);
+    for path in [
+        "/v1/conversations/{id}/events",
+        "/v1/handoffs/{id}/accept",
+        "/v1/events",
+        "/v1/admin/tenants",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert_eq!(h.call("GET", "/healthz", None, None).await.0, 200);
+    // The operator sees both demo tenants serving.
+    let op = h.key(None, KeyRole::Operator, None).await;
+    let (s, status) = h.get("/v1/admin/tenants", &op).await;
+    assert_eq!(s, 200, "{status}");
+    let tenants = status["tenants"].as_array().unwrap();
+    assert_eq!(tenants.len(), 2);
+    assert!(
+        tenants.iter().all(|t| t["active_version"].is_string()),
+        "{status}"
+    );
+}

@@ -1,0 +1,156 @@
+//! A real Baton host for tests: the demo tenants (plus any extra tenant files) in a temporary
+//! policies folder with plugins built from `plugins/`, a temporary store, the real HTTP
+//! server on a loopback port, and keys made through the store.
+
+use crate::support::{plugin, root};
+use baton::api::{router, AppState};
+use baton::store::{new_key, KeyRole, KeyRow};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+pub struct TestHost {
+    pub url: String,
+    pub policies: PathBuf,
+    pub host: baton::server::Host,
+    pub http: reqwest::Client,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+/// Copy the demo tenants and the built plugins into a fresh policies folder.
+pub fn policies_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(root().join("policies")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
+    for name in ["standard-trigger", "skills-router", "chaos"] {
+        std::fs::copy(
+            plugin(name),
+            dir.path().join("plugins").join(format!("{name}.wasm")),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+impl TestHost {
+    /// Start a host on the demo tenants plus `extra` tenant files `(name, toml)`.
+    pub async fn start(extra: &[(&str, &str)]) -> TestHost {
+        let policies = policies_dir();
+        for (name, text) in extra {
+            std::fs::write(policies.path().join(format!("{name}.toml")), text).unwrap();
+        }
+        let data = tempfile::tempdir().unwrap();
+        let host =
+            baton::server::start(policies.path().to_path_buf(), data.path().to_str().unwrap())
+                .await
+                .unwrap();
+        let app = router(AppState {
+            desk: host.desk.clone(),
+            host_id: "test".into(),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        TestHost {
+            url,
+            policies: policies.path().to_path_buf(),
+            host,
+            http: reqwest::Client::new(),
+            _dirs: (policies, data),
+        }
+    }
+
+    /// A new key for `tenant` with `role` (and `agent`).
+    pub async fn key(&self, tenant: Option<&str>, role: KeyRole, agent: Option<&str>) -> String {
+        let key = new_key();
+        self.host
+            .desk
+            .store()
+            .insert_key(KeyRow {
+                id: key.id.clone(),
+                hash: key.hash.clone(),
+                tenant: tenant.map(str::to_string),
+                role,
+                agent_id: agent.map(str::to_string),
+                created_ms: 0,
+                revoked_ms: None,
+            })
+            .await
+            .unwrap();
+        key.secret
+    }
+
+    pub async fn channel(&self, tenant: &str) -> String {
+        self.key(Some(tenant), KeyRole::Channel, None).await
+    }
+
+    pub async fn agent(&self, tenant: &str, agent: &str) -> String {
+        self.key(Some(tenant), KeyRole::Agent, Some(agent)).await
+    }
+
+    /// Send a request; returns status and JSON body (Null when the body is not JSON).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", self.url));
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> (u16, Value) {
+        self.call("POST", path, Some(key), Some(body)).await
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> (u16, Value) {
+        self.call("GET", path, Some(key), None).await
+    }
+
+    /// Post a customer message to conversation `id`.
+    pub async fn customer_says(&self, key: &str, id: &str, text: &str) -> Value {
+        let (status, body) = self
+            .post(
+                &format!("/v1/conversations/{id}/events"),
+                key,
+                serde_json::json!({"role": "customer", "text": text, "channel": "sms",
+                                   "customer": {"name": "Dana Ruiz", "phone": "+15555550117"}}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    /// Set an agent available.
+    pub async fn available(&self, key: &str, agent: &str) {
+        let (status, body) = self
+            .call(
+                "PUT",
+                &format!("/v1/agents/{agent}/presence"),
+                Some(key),
+                Some(serde_json::json!({"presence": "available"})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    pub fn policies(&self) -> &Path {
+        &self.policies
+    }
+}
