@@ -3,13 +3,21 @@
 //!
 //! * `lexicon/*.txt` → `PHRASES` (sorted by first word, for a binary-search scan) and
 //!   `PREFIX_PHRASES`, one cue class per file;
-//! * `training/*.txt` → the naive Bayes weights of `src/classifier.rs`, one label per file.
+//! * `training/*.txt` (templates) and `training/slots.txt` → the logistic-regression
+//!   weights of `src/classifier.rs`, one label per file (`training/gen.rs`, `training/train.rs`).
 
+#[path = "training/fixtures.rs"]
+mod fixtures;
 #[path = "src/fold.rs"]
 #[allow(dead_code)]
 mod fold;
+#[path = "training/gen.rs"]
+#[allow(dead_code)]
+mod gen;
+#[path = "training/train.rs"]
+mod train;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
@@ -19,10 +27,11 @@ fn main() {
     let out = std::env::var("OUT_DIR").expect("OUT_DIR");
     println!("cargo:rerun-if-changed=lexicon");
     println!("cargo:rerun-if-changed=training");
+    println!("cargo:rerun-if-changed=tests/fixtures");
     println!("cargo:rerun-if-changed=src/fold.rs");
     let lexicon = lexicon(Path::new(&dir).join("lexicon").as_path());
     fs::write(Path::new(&out).join("lexicon_gen.rs"), lexicon).expect("write lexicon_gen.rs");
-    let weights = classifier(Path::new(&dir).join("training").as_path());
+    let weights = classifier(Path::new(&dir).join("training").as_path(), Path::new(&out));
     fs::write(Path::new(&out).join("classifier_gen.rs"), weights).expect("write classifier_gen.rs");
 }
 
@@ -165,53 +174,27 @@ fn index(s: &mut String, name: &str, v: &[(String, Vec<String>, usize)]) {
     .ok();
 }
 
-/// Features of a text: stemmed unigrams and bigrams, hashed.
-fn features(text: &str) -> Vec<u64> {
-    let mut buf = String::new();
-    let mut spans = Vec::new();
-    fold::tokenize(text, &mut buf, &mut spans);
-    let words: Vec<&str> = spans
+/// Expand the templates of `training/` and train the classifier on them: writes the
+/// quantised weights to `classifier_weights.bin` and the labels, biases and scale as Rust.
+fn classifier(dir: &Path, out: &Path) -> String {
+    let mut files = txt_files(dir);
+    let slots_text = files
         .iter()
-        .map(|s| fold::stem(&buf[s.start as usize..s.end as usize]))
-        .collect();
-    let mut out: Vec<u64> = words.iter().map(|w| fold::fnv1a(&[w])).collect();
-    for pair in words.windows(2) {
-        out.push(fold::fnv1a(&[pair[0], pair[1]]));
-    }
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-fn classifier(dir: &Path) -> String {
-    let files = txt_files(dir);
-    let labels: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
-    let k = labels.len();
-    let mut counts: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
-    let mut totals = vec![0u64; k];
-    let mut docs = vec![0u64; k];
-    for (c, (_, text)) in files.iter().enumerate() {
-        for line in lines(text) {
-            docs[c] += 1;
-            for f in features(line) {
-                counts.entry(f).or_insert_with(|| vec![0; k])[c] += 1;
-                totals[c] += 1;
-            }
-        }
-    }
-    let vocab = counts.len() as f64;
-    let all_docs: u64 = docs.iter().sum();
-    // Log-probabilities, scaled by 64 and rounded to i16.
-    let scale = 64.0;
-    let q = |x: f64| (x * scale).round().clamp(i16::MIN as f64, i16::MAX as f64) as i16;
-    let unseen: Vec<i16> = (0..k)
-        .map(|c| q((1.0 / (totals[c] as f64 + vocab)).ln()))
-        .collect();
-    let prior: Vec<i16> = (0..k)
-        .map(|c| q(((docs[c] + 1) as f64 / (all_docs + k as u64) as f64).ln()))
-        .collect();
+        .position(|f| f.0 == "slots")
+        .map(|i| files.remove(i).1)
+        .unwrap_or_default();
+    let slots = gen::parse_slots(&slots_text);
+    let mut corpus = gen::expand(&files, &slots);
+    fixtures::add(&mut corpus, &dir.join("../tests/fixtures"));
+    let model = train::train(&corpus);
+    fs::write(
+        out.join("classifier_weights.bin"),
+        model.weights.iter().map(|w| *w as u8).collect::<Vec<u8>>(),
+    )
+    .expect("write classifier_weights.bin");
+    let k = corpus.labels.len();
     let mut s = String::new();
-    writeln!(s, "/// Classifier labels (one per `training/*.txt`).\npub static LABELS: [&str; {k}] = {labels:?};").ok();
+    writeln!(s, "/// Classifier labels (one per `training/*.txt` but `slots.txt`).\npub static LABELS: [&str; {k}] = {:?};", corpus.labels).ok();
     writeln!(
         s,
         "/// Number of labels.\npub const LABEL_COUNT: usize = {k};"
@@ -219,17 +202,17 @@ fn classifier(dir: &Path) -> String {
     .ok();
     writeln!(
         s,
-        "/// Log prior per label (×64).\npub static PRIOR: [i16; {k}] = {prior:?};"
+        "/// Bias (logit) per label.\npub static BIAS: [f32; {k}] = {:?};",
+        model.bias
     )
     .ok();
-    writeln!(s, "/// Log-probability of an unseen feature per label (×64).\npub static UNSEEN: [i16; {k}] = {unseen:?};").ok();
-    writeln!(s, "/// Features (hash, log-probability per label ×64), sorted by hash.\npub static FEATURES: [(u64, [i16; {k}]); {}] = [", counts.len()).ok();
-    for (h, cs) in &counts {
-        let row: Vec<i16> = (0..k)
-            .map(|c| q(((cs[c] + 1) as f64 / (totals[c] as f64 + vocab)).ln()))
-            .collect();
-        writeln!(s, "    ({h}, {row:?}),").ok();
-    }
-    writeln!(s, "];").ok();
+    writeln!(
+        s,
+        "/// A quantised weight sum divided by this is a logit.\npub const SCALE: f32 = {:?};",
+        model.scale
+    )
+    .ok();
+    writeln!(s, "/// Messages generated from the templates ({} for training, the rest held out).\npub const CORPUS_SIZE: usize = {};", model.trained_on, corpus.examples.len()).ok();
+    writeln!(s, "/// Weights, `[bucket * LABEL_COUNT + label]`, as `i8`.\nstatic WEIGHTS: &[u8; {}] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/classifier_weights.bin\"));", model.weights.len()).ok();
     s
 }

@@ -1,62 +1,90 @@
-//! A small multinomial naive Bayes text classifier over stemmed word unigrams and
-//! bigrams, trained at build time (`build.rs`) on the phrasings in `training/*.txt` and
-//! compiled in as a static table sorted by feature hash. It is used beside the rules: to
-//! confirm a reason when only weak cues are present, and to name the reason when the bot
-//! itself has handed off.
+//! A multinomial logistic-regression text classifier over hashed features (stemmed word
+//! unigrams and bigrams, character 3–5-grams; [`fold::features`]), trained at build
+//! time (`build.rs`, `training/train.rs`) on thousands of messages generated from the
+//! templates in `training/*.txt` (`training/gen.rs`), and compiled in as a static `i8`
+//! table. Labels: seven reasons (repetition and low confidence stay rule-based) and
+//! `none`. Beside the rules it adds recall where no rule fired, confirms weak cues, and
+//! names the reason when the bot itself hands off.
 
 use crate::fold;
 use crate::text::Msg;
 
 include!(concat!(env!("OUT_DIR"), "/classifier_gen.rs"));
 
-/// The label a message most resembles and its margin over `none` (log-probability ×64).
+/// The label a message most resembles and the model's probability for it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Guess {
     /// The best label (`none`, or a reason's `snake_case` name).
     pub label: &'static str,
-    /// Score of the best label minus the score of `none`.
-    pub margin: i32,
+    /// Its probability (softmax over the labels).
+    pub prob: f32,
+    /// Probability of `none`.
+    pub none: f32,
 }
 
-fn weights(hash: u64) -> &'static [i16; LABEL_COUNT] {
-    match FEATURES.binary_search_by_key(&hash, |(h, _)| *h) {
-        Ok(i) => &FEATURES[i].1,
-        Err(_) => &UNSEEN,
-    }
-}
-
-/// Score of every label (log-probability ×64, in [`LABELS`] order) for one message.
-pub fn scores(m: &Msg) -> [i32; LABEL_COUNT] {
-    let mut score: [i32; LABEL_COUNT] = PRIOR.map(i32::from);
-    let words: Vec<&str> = m.words().map(fold::stem).collect();
-    let mut hashes: Vec<u64> = words.iter().map(|w| fold::fnv1a(&[w])).collect();
-    hashes.extend(words.windows(2).map(|p| fold::fnv1a(&[p[0], p[1]])));
-    hashes.sort_unstable();
-    hashes.dedup();
-    for h in hashes {
-        for (s, w) in score.iter_mut().zip(weights(h)) {
-            *s += i32::from(*w);
+/// Logits of every label (in [`LABELS`] order) for a sequence of folded words.
+pub fn logits<'a>(words: impl Iterator<Item = &'a str>) -> [f32; LABEL_COUNT] {
+    let mut feats = Vec::with_capacity(256);
+    fold::features(words, &mut feats);
+    let mut sums = [0i32; LABEL_COUNT];
+    for f in feats {
+        let row = f as usize * LABEL_COUNT;
+        if let Some(ws) = WEIGHTS.get(row..row + LABEL_COUNT) {
+            for (s, w) in sums.iter_mut().zip(ws) {
+                *s += i32::from(*w as i8);
+            }
         }
     }
-    score
+    let mut out = BIAS;
+    for (o, s) in out.iter_mut().zip(sums) {
+        *o += s as f32 / SCALE;
+    }
+    out
+}
+
+/// Probabilities of every label (in [`LABELS`] order).
+pub fn probabilities(m: &Msg) -> [f32; LABEL_COUNT] {
+    softmax(logits(m.words()))
+}
+
+fn softmax(mut v: [f32; LABEL_COUNT]) -> [f32; LABEL_COUNT] {
+    let max = v.iter().copied().fold(f32::MIN, f32::max);
+    let mut sum = 0.0;
+    for x in v.iter_mut() {
+        *x = (*x - max).exp();
+        sum += *x;
+    }
+    for x in v.iter_mut() {
+        *x /= sum;
+    }
+    v
+}
+
+/// Index of `none` in [`LABELS`].
+fn none_index() -> usize {
+    LABELS.iter().position(|l| *l == "none").unwrap_or(0)
+}
+
+/// Classify a folded text (for tools and tests).
+pub fn classify_text(text: &str) -> Guess {
+    let m = Msg::new(0, text);
+    classify(&m)
 }
 
 /// Classify one analysed message.
 pub fn classify(m: &Msg) -> Guess {
-    let score = scores(m);
-    let none = LABELS
+    guess(probabilities(m))
+}
+
+fn guess(p: [f32; LABEL_COUNT]) -> Guess {
+    let (best, prob) = p
         .iter()
-        .position(|l| *l == "none")
-        .map(|i| score[i])
-        .unwrap_or(i32::MIN / 2);
-    let (best, top) = score
-        .iter()
+        .copied()
         .enumerate()
-        .max_by_key(|(_, s)| **s)
-        .map(|(i, s)| (i, *s))
-        .unwrap_or((0, 0));
+        .fold((0, f32::MIN), |b, (i, v)| if v > b.1 { (i, v) } else { b });
     Guess {
         label: LABELS[best],
-        margin: top - none,
+        prob,
+        none: p[none_index()],
     }
 }

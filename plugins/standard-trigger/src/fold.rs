@@ -183,3 +183,49 @@ pub fn stem(word: &str) -> &str {
         word
     }
 }
+
+/// Bits of the classifier's hashed feature space (buckets = `1 << FEATURE_BITS`).
+pub const FEATURE_BITS: u32 = 15;
+
+fn bucket(h: u64) -> u32 {
+    let h = (h ^ (h >> 31)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> (64 - FEATURE_BITS)) as u32
+}
+
+fn fnv_step(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+}
+
+/// Classifier features of a folded message, as bucket numbers pushed to `out` (with
+/// repeats): stemmed word unigrams and bigrams, and character 3- to 5-grams of every
+/// word padded with `<` and `>` (so `fuga` gives `<fu`, `<fug`, `<fuga`, `fug`, … `ga>`),
+/// which carry morphology and survive typos.
+pub fn features<'a>(words: impl Iterator<Item = &'a str>, out: &mut Vec<u32>) {
+    const WORD: u64 = 0x1000_0000_01b3;
+    const CHARS: u64 = 0x2000_0000_0a17;
+    let mut prev: Option<u64> = None;
+    let mut padded = [0u8; 40];
+    for w in words {
+        let s = stem(w);
+        let hw = s.bytes().fold(WORD, fnv_step);
+        out.push(bucket(hw));
+        if let Some(p) = prev {
+            out.push(bucket(p.rotate_left(17) ^ hw ^ 0x5bd1_e995));
+        }
+        prev = Some(hw);
+        let n = w.len().min(padded.len() - 2);
+        padded[0] = b'<';
+        padded[1..=n].copy_from_slice(&w.as_bytes()[..n]);
+        padded[n + 1] = b'>';
+        let len = n + 2;
+        for i in 0..len.saturating_sub(2) {
+            let mut h = CHARS;
+            for (j, &b) in padded[i..len.min(i + 5)].iter().enumerate() {
+                h = fnv_step(h, b);
+                if j >= 2 {
+                    out.push(bucket(h));
+                }
+            }
+        }
+    }
+}

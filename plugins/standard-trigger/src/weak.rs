@@ -1,5 +1,8 @@
-//! The classifier beside the rules: a reason whose rules did not fire but whose weak cues
-//! are present is confirmed when the classifier also picks it with a clear margin.
+//! The classifier beside the rules, for the latest customer turn when no rule fired: a
+//! reason the classifier picks with at least `classifier_threshold` escalates, unless the
+//! message is out of scope (past, future, what-if, general question, joke, calm, reported
+//! speech). Whether a weak cue of the same reason is present is reported in the
+//! explanation. (A lower bar with weak cues was tried and fired too early on validation.)
 
 use crate::classifier::{self, LABELS};
 use crate::cues::Ctx;
@@ -7,8 +10,30 @@ use crate::lexicon::class;
 use crate::text::Msg;
 use baton_plugin_sdk::Reason;
 
-/// Margin over `none` (log-probability ×64) the classifier needs to confirm a reason.
-const MARGIN: i32 = 12 * 64;
+/// The stock reason a classifier label names (`none` names none).
+fn reason_of(label: &str) -> Option<Reason> {
+    match label.parse::<Reason>() {
+        Ok(Reason::Custom(_)) | Err(_) => None,
+        Ok(r) => Some(r),
+    }
+}
+
+/// Scope words under which the classifier alone must not escalate: past, future, what-if,
+/// general questions about the service, jokes, calm, reported speech.
+fn out_of_scope(m: &Msg) -> bool {
+    [
+        class::PAST,
+        class::FUTURE,
+        class::CONDITIONAL,
+        class::GENERAL,
+        class::SERVICE_Q,
+        class::JOKING,
+        class::CALM,
+        class::REPORTED,
+    ]
+    .iter()
+    .any(|&c| m.has(c))
+}
 
 /// Whether `m` has a weak cue of `reason`.
 fn supported(m: &Msg, reason: &Reason) -> bool {
@@ -29,7 +54,6 @@ fn supported(m: &Msg, reason: &Reason) -> bool {
         Reason::Frustration => {
             !m.has(class::TARGET) && any(&[class::ANNOYANCE, class::FRUSTRATION])
         }
-        Reason::Repetition => any(&[class::REPEAT, class::CORRECTION]),
         Reason::HighValue => any(&[class::SCOPE, class::SIZE, class::HIGH_VALUE]),
         Reason::ComplexInquiry => any(&[
             class::CX_PERMIT,
@@ -45,25 +69,28 @@ fn supported(m: &Msg, reason: &Reason) -> bool {
     }
 }
 
-/// A reason confirmed by weak cues plus the classifier, for the latest turn.
+/// A reason the classifier finds in the latest turn, with why.
 pub fn confirm(ctx: &Ctx) -> Option<(Reason, String)> {
     for m in ctx.current() {
         if m.live_any(class::CALM) || m.has(class::JOKING) {
             continue;
         }
         let guess = classifier::classify(m);
-        if guess.label == "none" || guess.margin < MARGIN {
-            continue;
-        }
-        let Ok(reason) = guess.label.parse::<Reason>() else {
+        let Some(reason) = reason_of(guess.label) else {
             continue;
         };
-        if supported(m, &reason) {
+        if out_of_scope(m) {
+            continue;
+        }
+        let weak = supported(m, &reason);
+        if guess.prob >= ctx.settings.config.classifier_threshold {
             return Some((
                 reason,
                 format!(
-                    "weak cues of {} confirmed by the text classifier",
-                    guess.label
+                    "the text classifier reads {} (p {:.2}{})",
+                    guess.label,
+                    guess.prob,
+                    if weak { ", with weak cues" } else { "" }
                 ),
             ));
         }
@@ -83,19 +110,20 @@ pub fn likely_reason(ctx: &Ctx) -> Reason {
     if unsure {
         return Reason::LowConfidence;
     }
-    let mut best: Option<(i32, usize)> = None;
+    let mut total = [0f32; classifier::LABEL_COUNT];
     for m in &ctx.msgs {
-        let s = classifier::scores(m);
-        let none = LABELS
-            .iter()
-            .position(|l| *l == "none")
-            .map_or(i32::MIN / 2, |i| s[i]);
-        for (i, v) in s.iter().enumerate() {
-            if LABELS[i] != "none" && best.is_none_or(|(b, _)| v - none > b) {
-                best = Some((v - none, i));
-            }
+        for (t, p) in total.iter_mut().zip(classifier::probabilities(m)) {
+            *t += p;
         }
     }
-    best.and_then(|(_, i)| LABELS[i].parse().ok())
+    total
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| LABELS[*i] != "none")
+        .fold(None, |b: Option<(usize, f32)>, (i, v)| match b {
+            Some((_, bv)) if bv >= *v => b,
+            _ => Some((i, *v)),
+        })
+        .and_then(|(i, _)| reason_of(LABELS[i]))
         .unwrap_or(Reason::ExplicitRequest)
 }
