@@ -35,6 +35,16 @@ pub async fn put_presence(
     Json(body): Json<PresenceRequest>,
 ) -> Result<axum::Json<crate::store::PresenceRow>, ApiError> {
     let me = caller.agent()?;
+    let tenant = caller.tenant()?;
+    // Someone not on this tenant's roster is, for this caller, nobody: 404, not 403.
+    let on_roster = state
+        .desk
+        .tenants()
+        .get(tenant)
+        .is_some_and(|v| v.config.agent(&id).is_some());
+    if !on_roster {
+        return Err(ApiError::not_found("agent"));
+    }
     if me != id {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,

@@ -1,7 +1,10 @@
 //! Baton's host integration tests: one binary, a module per concern (as wasmtime does).
 
 mod api;
+mod durability;
 mod engine;
 mod host;
+mod isolation;
+mod reload;
 mod store;
 mod support;
