@@ -5,6 +5,7 @@ mod durability;
 mod engine;
 mod host;
 mod isolation;
+mod lifecycle;
 mod reload;
 mod store;
 mod support;
