@@ -7,6 +7,7 @@ mod conversations;
 mod error;
 mod events;
 mod handoffs;
+mod me;
 
 pub use error::ApiError;
 
@@ -34,7 +35,7 @@ pub struct AppState {
     paths(
         conversations::post_event, conversations::get_conversation,
         handoffs::list, handoffs::get, handoffs::accept, handoffs::decline, handoffs::reply, handoffs::resolve, handoffs::handback,
-        agents::put_presence, events::stream, admin::tenants, healthz
+        agents::put_presence, me::me, events::stream, admin::tenants, healthz
     ),
     modifiers(&Security)
 )]
@@ -97,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/handoffs/{id}/resolve", post(handoffs::resolve))
         .route("/v1/handoffs/{id}/handback", post(handoffs::handback))
         .route("/v1/agents/{id}/presence", put(agents::put_presence))
+        .route("/v1/me", get(me::me))
         .route("/v1/events", get(events::stream))
         .route("/v1/admin/tenants", get(admin::tenants))
         .fallback(fallback)
