@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/me", get(me::me))
         .route("/v1/events", get(events::stream))
         .route("/v1/admin/tenants", get(admin::tenants))
+        .merge(crate::inbox::routes())
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

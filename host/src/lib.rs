@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod handoff;
+pub mod inbox;
 pub mod server;
 pub mod store;
 pub mod tenants;
