@@ -74,6 +74,8 @@ pub struct ConversationView {
     /// The open handoff, if any.
     #[schema(value_type = Option<Object>)]
     pub open_handoff: Option<crate::store::HandoffRow>,
+    /// Where the customer stands now while waiting for a person (recomputed on every read).
+    pub wait: Option<crate::handoff::WaitEstimate>,
 }
 
 /// The conversation, its messages and its open handoff.
@@ -98,9 +100,14 @@ pub async fn get_conversation(
         .ok_or_else(|| ApiError::not_found("conversation"))?;
     let messages = store.messages(tenant, &id).await?;
     let open_handoff = store.open_handoff(tenant, &id).await?;
+    let wait = match &open_handoff {
+        Some(h) => state.desk.current_wait(tenant, h).await?,
+        None => None,
+    };
     Ok(axum::Json(ConversationView {
         conversation,
         messages,
         open_handoff,
+        wait,
     }))
 }

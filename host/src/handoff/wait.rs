@@ -75,3 +75,65 @@ mod tests {
         assert_eq!(e.seconds, DEFAULT_ACCEPT_SECS + DEFAULT_HANDLE_SECS);
     }
 }
+
+impl super::Desk {
+    /// Where an open handoff's customer stands now: recomputed from the live queue, so the
+    /// estimate moves as the queue does. `None` once a person has accepted.
+    pub async fn current_wait(
+        &self,
+        tenant: &str,
+        h: &crate::store::HandoffRow,
+    ) -> Result<Option<WaitEstimate>, super::DeskError> {
+        use crate::store::{HandoffFilter, HandoffState};
+        if !matches!(h.state, HandoffState::Queued | HandoffState::Offered) {
+            return Ok(None);
+        }
+        let version = self.version(tenant)?;
+        let (presence, stats) = (
+            self.store.presence(tenant).await?,
+            self.store.live_stats(tenant).await?,
+        );
+        let roster = super::roster::build(&version.config, &presence, &stats);
+        let on_shift = roster
+            .agents
+            .iter()
+            .filter(|a| a.presence != baton_plugin_sdk::Presence::Offline)
+            .count();
+        if h.state == HandoffState::Offered {
+            return Ok(Some(estimate(
+                1,
+                1,
+                on_shift,
+                &stats.recent_handle_ms,
+                &stats.recent_accept_ms,
+            )));
+        }
+        let waiting = self
+            .store
+            .handoffs(
+                tenant,
+                &HandoffFilter {
+                    state: Some(HandoffState::Queued),
+                    queue: Some(h.queue.clone()),
+                    limit: 1000,
+                    ..HandoffFilter::default()
+                },
+            )
+            .await?;
+        let ahead = waiting
+            .iter()
+            .filter(|o| {
+                o.id != h.id
+                    && (o.priority > h.priority
+                        || (o.priority == h.priority && o.opened_ms <= h.opened_ms))
+            })
+            .count() as u32;
+        Ok(Some(estimate(
+            ahead + 1,
+            super::roster::available(&roster),
+            on_shift,
+            &stats.recent_handle_ms,
+            &stats.recent_accept_ms,
+        )))
+    }
+}

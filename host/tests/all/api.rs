@@ -209,6 +209,9 @@ async fn nobody_available_queues_with_a_position_and_a_wait() {
         "{}",
         second["notice"]
     );
+    // The estimate moves with the queue: once the first is taken, the second is next.
+    let (_, before) = h.get("/v1/conversations/q-2", &channel).await;
+    assert_eq!(before["wait"]["position"], 2, "{}", before["wait"]);
     // An emergency jumps the queue.
     let urgent = h
         .customer_says(
@@ -231,6 +234,20 @@ async fn nobody_available_queues_with_a_position_and_a_wait() {
     let offered: Vec<&Value> = list.as_array().unwrap().iter().collect();
     assert!(!offered.is_empty(), "{list}");
     assert_eq!(offered[0]["conversation_id"], "q-3", "{list}");
+    let q3 = offered[0]["id"].as_str().unwrap();
+    assert_eq!(
+        h.call(
+            "POST",
+            &format!("/v1/handoffs/{q3}/accept"),
+            Some(&maria),
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    let (_, conv1) = h.get("/v1/conversations/q-1", &channel).await;
+    assert!(conv1["wait"]["seconds"].as_u64().is_some(), "{conv1}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 //! Baton's host integration tests: one binary, a module per concern (as wasmtime does).
 
 mod api;
+mod cli;
 mod durability;
 mod engine;
 mod host;
