@@ -38,17 +38,30 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         };
         let counts = GROUPS.map(|g| m.count_live(g));
         let groups = counts.iter().filter(|&&c| c > 0).count();
-        let most = counts.iter().copied().max().unwrap_or(0);
         let loose_groups = GROUPS.iter().filter(|&&g| loose(g) > 0).count();
         // A request to coordinate counts even under an `if` ("they'll pay if you invoice them").
         let coordinate = m
             .of(class::CX_COORD)
             .any(|h| !m.negated_at(h.clause, h.start) && !m.quoted(h));
         let asks = m.has(class::ASK);
+        // Landlords, tenants and property managers are who writes and who lets the tech
+        // in: alone they are logistics ("the tenant says", "coordinate entry with her",
+        // "bill me"), so a coordination or a question needs another outside party.
+        let others = GROUPS
+            .iter()
+            .filter(|&&g| g != class::CX_PROPERTY && loose(g) > 0)
+            .count();
+        let most_other = GROUPS
+            .iter()
+            .zip(counts)
+            .filter(|(&g, _)| g != class::CX_PROPERTY)
+            .map(|(_, c)| c)
+            .max()
+            .unwrap_or(0);
         if groups >= 3
             || loose_groups >= 3
-            || (coordinate && (loose_groups >= 1 || most >= 2))
-            || (asks && loose_groups >= 2)
+            || (coordinate && (others >= 1 || most_other >= 2))
+            || (asks && others >= 2)
         {
             return Some(format!(
                 "{} outside parties or processes to coordinate",

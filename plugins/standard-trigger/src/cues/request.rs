@@ -19,6 +19,16 @@ fn live(m: &Msg, h: &Hit) -> bool {
         && !m.in_clause(class::LOGISTICS, h.clause)
 }
 
+/// Whether the customer is the one who will make the contact ("I will call back once we
+/// have chosen", "we'll call you"): not a request.
+fn customer_calls(m: &Msg, h: &Hit) -> bool {
+    let at = usize::from(h.start);
+    let before = |k: usize| at.checked_sub(k).map(|i| m.word(i));
+    matches!(before(1), Some("ill" | "well" | "i" | "we"))
+        || (matches!(before(1), Some("will" | "shall" | "can" | "gonna"))
+            && matches!(before(2), Some("i" | "we")))
+}
+
 /// Whether the person word at `h` is part of an incidental mention.
 fn incidental(m: &Msg, h: &Hit) -> bool {
     m.of(class::INCIDENTAL)
@@ -68,7 +78,10 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         if let Some(h) = m.of(class::EXPLICIT).find(|h| live(m, h)) {
             return Some(format!("the customer asks for a person: `{}`", m.phrase(h)));
         }
-        for c in m.of(class::CONTACT).filter(|h| live(m, h)) {
+        for c in m
+            .of(class::CONTACT)
+            .filter(|h| live(m, h) && !customer_calls(m, h))
+        {
             let asked = m.in_clause(class::ASK, c.clause);
             if directed(m, c) && (asked || m.has(class::PERSON)) {
                 return Some(format!(
