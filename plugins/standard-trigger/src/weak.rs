@@ -79,7 +79,8 @@ pub fn confirm(ctx: &Ctx) -> Option<(Reason, String)> {
         let Some(reason) = reason_of(guess.label) else {
             continue;
         };
-        if out_of_scope(m) {
+        // Anger at a pest or the weather is not at the business (as for the rules).
+        if out_of_scope(m) || (reason == Reason::Frustration && m.has(class::TARGET)) {
             continue;
         }
         let weak = supported(m, &reason);

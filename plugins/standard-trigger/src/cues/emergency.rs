@@ -63,7 +63,13 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
         let water = water_hits().next().is_some();
         // A leak, not the bare word `water` ("the water line would come from the island").
         let leak = water_hits().any(|h| !matches!(m.phrase(h), "water" | "agua"));
-        if water && m.live_any(class::UNCONTROLLED) {
+        // A leak named in the previous message and its flow now ("lot. its all over the
+        // garage floor").
+        let leak_before = ctx.earlier().last().is_some_and(|e| {
+            e.of(class::WATER)
+                .any(|h| e.live(h) && !matches!(e.phrase(h), "water" | "agua"))
+        });
+        if (water || leak_before) && m.live_any(class::UNCONTROLLED) {
             return Some("water is out of control".into());
         }
         if leak && m.live_any(class::ELECTRIC) {

@@ -53,7 +53,7 @@ pub fn detect(ctx: &Ctx) -> Option<String> {
                 .iter()
                 .any(|b| (a - b).abs() > 0.05 * a.max(*b))
         });
-        if differ && m.live_any(class::QUOTE) && m.live_any(class::BILL_CONTEXT) {
+        if differ && stated(m, class::QUOTE) && stated(m, class::BILL_CONTEXT) {
             return Some("the bill differs from what the customer was quoted".into());
         }
         let twice = m

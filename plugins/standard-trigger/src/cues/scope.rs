@@ -15,7 +15,13 @@ pub fn high_value(ctx: &Ctx) -> Option<String> {
         return Some(why);
     }
     for m in ctx.current() {
-        if let Some(h) = m.first_live(class::HIGH_VALUE) {
+        // Asking about financing names the customer's own job even inside a question
+        // about the service ("do you offer financing? it's for a whole-house repipe").
+        let financing = m.has(class::CX_FINANCE);
+        if let Some(h) = m
+            .of(class::HIGH_VALUE)
+            .find(|h| m.live(h) || (financing && m.live_request(h)))
+        {
             return Some(format!("a large job: `{}`", m.phrase(h)));
         }
         for s in m.of(class::SCOPE).filter(|h| m.live(h)) {
