@@ -200,10 +200,21 @@ pub fn build_brief(
         Some(agent) => format!("{step}. {agent} served this customer before."),
         None => format!("{step}."),
     };
+    // What the customer needs: for a request for a person, frustration or a loop, the
+    // problem they first described (not "can I talk to a person"); otherwise the message
+    // that triggered the handoff.
+    let need = match handoff.reason.as_str() {
+        "explicit_request" | "frustration" | "repetition" | "low_confidence" => customer_texts
+            .iter()
+            .copied()
+            .find(|t| t.split_whitespace().count() >= 5)
+            .unwrap_or(trigger_text),
+        _ => trigger_text,
+    };
     let read_back = format!(
-        "Hi {}, I've read your whole conversation. I see you wrote \"{}\". Let me {}.",
+        "Hi {}, I've read your whole conversation, so no need to repeat anything. You wrote: \"{}\". Let me {}.",
         c.name.split_whitespace().next().unwrap_or(&c.name),
-        short(trigger_text, 120),
+        short(need, 120),
         match handoff.reason.as_str() {
             "emergency" => "get someone to you right away",
             "billing_dispute" => "look into that charge for you now",

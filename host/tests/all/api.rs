@@ -63,10 +63,12 @@ async fn the_whole_story_from_both_sides() {
     assert!(packet["brief"]["dont_ask_again"]
         .to_string()
         .contains("+15555550117"));
-    assert!(packet["brief"]["read_back"]
-        .as_str()
-        .unwrap()
-        .starts_with("Hi Dana"));
+    let read_back = packet["brief"]["read_back"].as_str().unwrap();
+    assert!(read_back.starts_with("Hi Dana"), "{read_back}");
+    assert!(
+        read_back.contains("kitchen sink"),
+        "reads back the problem, not the request: {read_back}"
+    );
     assert_eq!(
         packet["transcript"].as_array().unwrap().len(),
         5,
