@@ -10,6 +10,7 @@ mod desk;
 mod ingest;
 mod lifecycle;
 mod notice;
+mod queue;
 mod roster;
 mod wait;
 

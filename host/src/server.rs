@@ -88,8 +88,19 @@ pub async fn run(policies: PathBuf, data: String, listen: String) -> anyhow::Res
     tracing::info!(%addr, "baton is serving");
     // One line on stdout that tools (and tests) can wait for.
     println!("listening on http://{addr}");
+    let desk = host.desk.clone();
+    let stopping = async move {
+        shutdown().await;
+        // End live streams; give requests in flight a moment, then stop regardless.
+        desk.shut_down();
+        tokio::spawn(async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            tracing::warn!("requests still open after 5 s; exiting");
+            std::process::exit(0);
+        });
+    };
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(stopping)
         .await?;
     Ok(())
 }

@@ -29,6 +29,7 @@ struct Cursor {
     last: i64,
     pending: VecDeque<EventRow>,
     changed: tokio::sync::watch::Receiver<u64>,
+    closing: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The live stream of the tenant's lifecycle events (`handoff.opened`, `handoff.offered`,
@@ -74,6 +75,7 @@ pub async fn stream(
     };
     let cursor = Cursor {
         changed: state.desk.subscribe(),
+        closing: state.desk.closing(),
         desk: state.desk.clone(),
         tenant,
         last,
@@ -81,6 +83,11 @@ pub async fn stream(
     };
     let events = stream::unfold(cursor, |mut c| async move {
         loop {
+            // The host is shutting down: end the stream so the server can exit; clients
+            // resume with Last-Event-ID on the next host.
+            if *c.closing.borrow() {
+                return None;
+            }
             if let Some(e) = c.pending.pop_front() {
                 c.last = e.id;
                 let data = serde_json::json!({"id": e.id, "type": e.kind, "handoff_id": e.handoff_id, "conversation_id": e.conversation_id, "at_ms": e.at_ms, "data": e.data});
@@ -94,7 +101,10 @@ pub async fn stream(
                 Ok(batch) if !batch.is_empty() => c.pending.extend(batch),
                 Ok(_) => {
                     // Wait for a commit on this host, or poll now and then for other hosts'.
-                    let _ = tokio::time::timeout(Duration::from_secs(1), c.changed.changed()).await;
+                    tokio::select! {
+                        _ = tokio::time::timeout(Duration::from_secs(1), c.changed.changed()) => {}
+                        _ = c.closing.changed() => {}
+                    }
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "event stream read failed; retrying");

@@ -50,8 +50,12 @@ pub struct Desk {
     pub(crate) tenants: Arc<Tenants>,
     /// Ticks after every committed change, so SSE streams look for new events at once.
     pub(crate) changed: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Set when the host shuts down, so long-lived streams end and the server can exit.
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
     /// One lock per conversation being written, so its events are applied in order.
     locks: Arc<Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>>,
+    /// Counters and histograms for `GET /metrics`.
+    pub(crate) metrics: Arc<crate::report::Metrics>,
 }
 
 impl Desk {
@@ -62,8 +66,15 @@ impl Desk {
             store,
             tenants,
             changed: Arc::new(tx),
+            closing: Arc::new(tokio::sync::watch::channel(false).0),
             locks: Arc::new(Mutex::new(HashMap::new())),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Arc<crate::report::Metrics> {
+        &self.metrics
     }
 
     /// The store.
@@ -79,6 +90,16 @@ impl Desk {
     /// A receiver that changes whenever something was committed.
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
         self.changed.subscribe()
+    }
+
+    /// Tell live streams the host is shutting down.
+    pub fn shut_down(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// A receiver that turns `true` when the host shuts down.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     pub(crate) fn notify(&self) {

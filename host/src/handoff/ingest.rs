@@ -304,6 +304,7 @@ impl Desk {
             for (role, e) in
                 std::iter::once(("live", &live)).chain(shadow.as_ref().map(|s| ("shadow", s)))
             {
+                self.metrics.decision(tenant, role, &e.decision, e.elapsed);
                 w.decisions.push(DecisionRow {
                     conversation_id: id.to_string(),
                     message_seq: seq,
@@ -491,8 +492,7 @@ impl Desk {
                 },
             ));
         }
-        self.store.apply(tenant, w).await?;
-        self.notify();
+        self.commit(tenant, w).await?;
         Ok((201, body))
     }
 }
