@@ -8,6 +8,8 @@ mod error;
 mod events;
 mod handoffs;
 mod me;
+mod metrics;
+mod report;
 
 pub use error::ApiError;
 
@@ -35,7 +37,7 @@ pub struct AppState {
     paths(
         conversations::post_event, conversations::get_conversation,
         handoffs::list, handoffs::get, handoffs::accept, handoffs::decline, handoffs::reply, handoffs::resolve, handoffs::handback,
-        agents::put_presence, me::me, events::stream, admin::tenants, healthz
+        agents::put_presence, me::me, events::stream, admin::tenants, report::get, metrics::get, healthz
     ),
     modifiers(&Security)
 )]
@@ -101,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/me", get(me::me))
         .route("/v1/events", get(events::stream))
         .route("/v1/admin/tenants", get(admin::tenants))
+        .route("/v1/report", get(report::get))
+        .route("/metrics", get(metrics::get))
         .merge(crate::inbox::routes())
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

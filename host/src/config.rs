@@ -172,6 +172,11 @@ pub struct Limits {
     pub offer_timeout_secs: u32,
     /// Most trigger evaluations per second, 0 for no cap (default 0).
     pub evaluations_per_second: u32,
+    /// Days the decision log keeps a row, 1 to 3650 (default 90).
+    pub decision_log_days: u32,
+    /// Most decision-log rows kept for the tenant, 1000 to 100000000 (default 1000000);
+    /// the oldest go first.
+    pub decision_log_max_rows: u32,
 }
 
 impl Default for Limits {
@@ -181,6 +186,8 @@ impl Default for Limits {
             deadline_ms: 20,
             offer_timeout_secs: 60,
             evaluations_per_second: 0,
+            decision_log_days: 90,
+            decision_log_max_rows: 1_000_000,
         }
     }
 }

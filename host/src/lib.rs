@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod handoff;
 pub mod inbox;
+pub mod report;
 pub mod server;
 pub mod store;
 pub mod tenants;

@@ -48,8 +48,10 @@ pub async fn start(policies: PathBuf, data: &str) -> anyhow::Result<Host> {
 }
 
 fn spawn_background(desk: Desk) {
-    let deliverer = crate::alerts::Deliverer::new(desk.store().clone());
+    let deliverer =
+        crate::alerts::Deliverer::new(desk.store().clone()).with_metrics(desk.metrics().clone());
     tokio::spawn(crate::alerts::run_deliveries(deliverer, desk.subscribe()));
+    tokio::spawn(crate::report::retention::run(desk.clone()));
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_millis(250)).await;

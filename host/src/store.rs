@@ -9,10 +9,12 @@
 
 mod keys;
 mod model;
+mod reporting;
 mod sqlite;
 
 pub use keys::{hash_key, new_key, KeyRole, KeySpec, NewKey};
 pub use model::*;
+pub use reporting::*;
 pub use sqlite::SqliteStore;
 
 use async_trait::async_trait;
@@ -108,6 +110,30 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_key(&self, id: &str) -> Result<bool, StoreError>;
     /// Every key (without secrets), optionally of one tenant.
     async fn keys(&self, tenant: Option<&str>) -> Result<Vec<KeyRow>, StoreError>;
+
+    // Reports, export and decision-log retention (`sqlite/report.rs`).
+
+    /// The conversations that started in `[from_ms, to_ms)` (at most `limit`, oldest first)
+    /// with their messages, handoffs and decision-log rows, and the customers' contacts up
+    /// to `follow_ms` after the window.
+    async fn recorded_window(
+        &self,
+        tenant: &str,
+        from_ms: i64,
+        to_ms: i64,
+        follow_ms: i64,
+        limit: usize,
+    ) -> Result<RecordedWindow, StoreError>;
+    /// Delete the tenant's decision-log rows older than `before_ms`, then its oldest rows
+    /// beyond `keep_at_most`; returns how many were deleted.
+    async fn prune_decisions(
+        &self,
+        tenant: &str,
+        before_ms: i64,
+        keep_at_most: u64,
+    ) -> Result<u64, StoreError>;
+    /// Every tenant with rows in the decision log.
+    async fn decision_log_tenants(&self) -> Result<Vec<String>, StoreError>;
 }
 
 /// A shared handle to whichever backend serves this host.

@@ -12,6 +12,7 @@ pub const MAX_ATTEMPTS: i64 = 16;
 pub struct Deliverer {
     store: SharedStore,
     client: reqwest::Client,
+    metrics: Option<std::sync::Arc<crate::report::Metrics>>,
 }
 
 impl Deliverer {
@@ -23,7 +24,17 @@ impl Deliverer {
             .user_agent(concat!("baton/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Deliverer { store, client }
+        Deliverer {
+            store,
+            client,
+            metrics: None,
+        }
+    }
+
+    /// Count every attempt in `metrics`.
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::report::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Post every delivery due now; returns how many were delivered.
@@ -39,6 +50,9 @@ impl Deliverer {
         let mut delivered = 0;
         for row in due {
             let result = self.post(&row).await;
+            if let Some(m) = &self.metrics {
+                m.webhook(&row.tenant, result.is_ok());
+            }
             let outcome = match result {
                 Ok(()) => {
                     delivered += 1;

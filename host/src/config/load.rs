@@ -156,6 +156,26 @@ fn build(
             defaults.evaluations_per_second,
             errors,
         ),
+        decision_log_days: ranged(
+            file,
+            text,
+            &l.decision_log_days,
+            "limits.decision_log_days",
+            1,
+            3650,
+            defaults.decision_log_days,
+            errors,
+        ),
+        decision_log_max_rows: ranged(
+            file,
+            text,
+            &l.decision_log_max_rows,
+            "limits.decision_log_max_rows",
+            1000,
+            100_000_000,
+            defaults.decision_log_max_rows,
+            errors,
+        ),
     };
     let fallback_queue = parts::fallback(
         file,

@@ -132,6 +132,8 @@ pub(crate) struct RawLimits {
     pub deadline_ms: Option<Spanned<i64>>,
     pub offer_timeout_secs: Option<Spanned<i64>>,
     pub evaluations_per_second: Option<Spanned<i64>>,
+    pub decision_log_days: Option<Spanned<i64>>,
+    pub decision_log_max_rows: Option<Spanned<i64>>,
 }
 
 /// `[fallback]`.
@@ -232,6 +234,8 @@ pub(crate) const HOME_OF: &[(&str, &str)] = &[
     ("deadline_ms", "`[limits]`"),
     ("offer_timeout_secs", "`[limits]`"),
     ("evaluations_per_second", "`[limits]`"),
+    ("decision_log_days", "`[limits]`"),
+    ("decision_log_max_rows", "`[limits]`"),
     ("queue", "`[fallback]`"),
     ("url", "`[[webhooks]]`"),
     ("events", "`[[webhooks]]`"),

@@ -2,6 +2,7 @@
 //! together (group commit: one fsync for many requests), and a small pool of readers.
 
 mod read;
+mod report;
 mod schema;
 mod write;
 

@@ -489,4 +489,30 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn recorded_window(
+        &self,
+        tenant: &str,
+        from_ms: i64,
+        to_ms: i64,
+        follow_ms: i64,
+        limit: usize,
+    ) -> Result<RecordedWindow, StoreError> {
+        self.recorded_window_impl(tenant, from_ms, to_ms, follow_ms, limit)
+            .await
+    }
+
+    async fn prune_decisions(
+        &self,
+        tenant: &str,
+        before_ms: i64,
+        keep_at_most: u64,
+    ) -> Result<u64, StoreError> {
+        self.prune_decisions_impl(tenant, before_ms, keep_at_most)
+            .await
+    }
+
+    async fn decision_log_tenants(&self) -> Result<Vec<String>, StoreError> {
+        self.decision_log_tenants_impl().await
+    }
 }

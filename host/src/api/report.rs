@@ -1,0 +1,95 @@
+//! `GET /v1/report`: the tenant's outcome figures, context loss and shadow comparison.
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::AppState;
+use crate::report::{self, GroupBy, Report};
+use crate::store::KeyRole;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+
+/// Longest window one report covers, days.
+pub const MAX_WINDOW_DAYS: i64 = 400;
+
+/// Query of `GET /v1/report`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// Start (RFC 3339, `YYYY-MM-DD` UTC, or an age such as `7d`), inclusive; default 30
+    /// days before `to`.
+    from: Option<String>,
+    /// End (same forms), exclusive; default now.
+    to: Option<String>,
+    /// `policy_version`, `reason`, `queue`, `agent` or `channel`.
+    group_by: Option<String>,
+}
+
+/// A time given as RFC 3339, a UTC date or an age (`7d`).
+fn parse_time(field: &str, s: &str, now_ms: i64) -> Result<i64, ApiError> {
+    report::parse_when(s, now_ms).ok_or_else(|| {
+        ApiError::invalid(
+            field,
+            format!(
+                "`{}` is not an RFC 3339 time, a YYYY-MM-DD date or an age such as `7d`",
+                s.chars().take(60).collect::<String>()
+            ),
+        )
+    })
+}
+
+/// The tenant's figures for the conversations that started in `[from, to)`.
+///
+/// Every figure is over the conversations that **started** in the window and their
+/// handoffs, messages and logged decisions (see the `Figures` schema for each definition):
+/// conversations, handoffs, handoff rate, time to accept and handle time (nearest-rank p50
+/// and p90, ms), first-contact resolution, bot response time, CSAT (average and count),
+/// abandoned handoffs, handbacks, faults and the context-loss rate, each finding listed in
+/// `context_loss` with the message and evidence. `shadow` compares the live and shadow
+/// triggers per message and scores both against recorded outcomes. An agent key of the
+/// tenant is required: the report quotes customers' messages, which operator keys never see.
+#[utoipa::path(
+    get, path = "/v1/report", tag = "report", params(ReportQuery),
+    responses((status = 200, body = Report), (status = 401, body = super::error::ErrorBody),
+              (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ReportQuery>,
+) -> Result<axum::Json<Report>, ApiError> {
+    let tenant = caller.tenant()?;
+    caller.require(&[KeyRole::Agent])?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let to = match &q.to {
+        Some(s) => parse_time("to", s, now)?,
+        None => now,
+    };
+    let from = match &q.from {
+        Some(s) => parse_time("from", s, now)?,
+        None => to - 30 * 86_400_000,
+    };
+    if from >= to {
+        return Err(ApiError::invalid("from", "`from` must be before `to`"));
+    }
+    if to - from > MAX_WINDOW_DAYS * 86_400_000 {
+        return Err(ApiError::invalid(
+            "from",
+            format!("a report covers at most {MAX_WINDOW_DAYS} days"),
+        ));
+    }
+    let group_by = match q.group_by.as_deref() {
+        None => None,
+        Some(s) => Some(GroupBy::parse(s).ok_or_else(|| {
+            ApiError::invalid(
+                "group_by",
+                format!(
+                    "`{}` is not a grouping: use policy_version, reason, queue, agent or channel",
+                    s.chars().take(40).collect::<String>()
+                ),
+            )
+        })?),
+    };
+    let report = report::load(state.desk.store(), tenant, from, to, group_by).await?;
+    Ok(axum::Json(report))
+}

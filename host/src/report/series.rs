@@ -1,0 +1,66 @@
+//! Figures over time, per policy version, for the HTML page.
+
+use super::figures::{Acc, Figures};
+use super::{accumulate, contacts, version_of};
+use crate::store::RecordedWindow;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One time bucket of one version.
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    /// Bucket start, ms since the epoch.
+    pub at_ms: i64,
+    /// The figures of the conversations that started in the bucket.
+    pub figures: Figures,
+}
+
+/// The figures of each version over time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Series {
+    /// Bucket width, ms (an hour for windows up to three days, else a day).
+    pub bucket_ms: i64,
+    /// Version → its points, oldest first (only buckets where it had conversations).
+    pub versions: BTreeMap<String, Vec<Point>>,
+    /// Version → its figures over the whole window.
+    pub totals: BTreeMap<String, Figures>,
+}
+
+/// The bucket width for a window.
+pub fn bucket_for(from_ms: i64, to_ms: i64) -> i64 {
+    if to_ms.saturating_sub(from_ms) <= 3 * 86_400_000 {
+        3_600_000
+    } else {
+        86_400_000
+    }
+}
+
+/// Bucket the window's conversations by start time and version.
+pub fn build(window: &RecordedWindow, from_ms: i64, to_ms: i64) -> Series {
+    let bucket_ms = bucket_for(from_ms, to_ms);
+    let contacts = contacts(window);
+    let mut cells: BTreeMap<(String, i64), Acc> = BTreeMap::new();
+    let mut totals: BTreeMap<String, Acc> = BTreeMap::new();
+    for c in &window.conversations {
+        let version = version_of(c);
+        let at = c.conversation.created_ms.div_euclid(bucket_ms) * bucket_ms;
+        accumulate(
+            cells.entry((version.clone(), at)).or_default(),
+            c,
+            &contacts,
+        );
+        accumulate(totals.entry(version).or_default(), c, &contacts);
+    }
+    let mut versions: BTreeMap<String, Vec<Point>> = BTreeMap::new();
+    for ((version, at_ms), acc) in cells {
+        versions.entry(version).or_default().push(Point {
+            at_ms,
+            figures: acc.finish(),
+        });
+    }
+    Series {
+        bucket_ms,
+        versions,
+        totals: totals.into_iter().map(|(k, a)| (k, a.finish())).collect(),
+    }
+}
