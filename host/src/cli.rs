@@ -1,8 +1,11 @@
-//! The `baton` command: serve, check, replay, keys.
+//! The `baton` command: serve, check, replay, export, report, keys.
 
 mod check;
+pub mod export;
 mod keys;
 mod replay;
+mod replay_compare;
+mod report;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +28,10 @@ enum Command {
     Check(check::Args),
     /// Replay labelled conversations through a tenant's trigger policy and score it.
     Replay(replay::Args),
+    /// Write recorded conversations as labelled fixtures (what happened is the label).
+    Export(export::Args),
+    /// A tenant's outcome report as JSON, or as an HTML page with charts (`--html FILE`).
+    Report(report::Args),
     /// Create, revoke and list API keys.
     #[command(subcommand)]
     Keys(keys::Command),
@@ -56,6 +63,8 @@ pub fn run() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Check(args) => check::run(args).await,
             Command::Replay(args) => replay::run(args).await,
+            Command::Export(args) => export::run(args).await,
+            Command::Report(args) => report::run(args).await,
             Command::Keys(cmd) => keys::run(cmd).await,
         }
     });

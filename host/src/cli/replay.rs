@@ -30,6 +30,10 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Another policies folder: replay the same tenant from both and show the decisions side
+    /// by side with a summary of what changes.
+    #[arg(long, value_name = "OTHER_POLICIES_DIR")]
+    compare: Option<PathBuf>,
 }
 
 /// Replay and print.
@@ -41,21 +45,68 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let file = args.policies.join(format!("{}.toml", args.tenant));
-    let engine = super::engine(None)?;
-    let version = match load_version(&engine, &file).await {
-        Ok((version, _)) => version,
+    let version = match load(&args.policies, &args.tenant).await? {
+        Ok(v) => std::sync::Arc::new(v),
         Err(diagnostics) => {
             eprintln!("{diagnostics}");
             return Ok(ExitCode::FAILURE);
         }
     };
+    let outcomes = replay_all(version.clone(), conversations.clone()).await?;
+    if let Some(other) = &args.compare {
+        let other = match load(other, &args.tenant).await? {
+            Ok(v) => std::sync::Arc::new(v),
+            Err(diagnostics) => {
+                eprintln!("{diagnostics}");
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        let theirs = replay_all(other.clone(), conversations.clone()).await?;
+        let json = matches!(args.format, Format::Json);
+        super::replay_compare::print(
+            &conversations,
+            [&version.id, &other.id],
+            [&outcomes, &theirs],
+            json,
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let labelled = conversations.iter().any(|c| c.expect.is_some());
+    let score = fixtures::score(&conversations, &outcomes);
+    match args.format {
+        Format::Json => print_json(&outcomes, &version.id, labelled.then_some(&score)),
+        Format::Table => print_table(
+            &conversations,
+            &outcomes,
+            &version.id,
+            labelled.then_some(&score),
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Load the tenant's version from a policies folder (diagnostics as text on refusal).
+async fn load(
+    policies: &std::path::Path,
+    tenant: &str,
+) -> anyhow::Result<Result<crate::tenants::TenantVersion, String>> {
+    let file = policies.join(format!("{tenant}.toml"));
+    let engine = super::engine(None)?;
+    Ok(load_version(&engine, &file)
+        .await
+        .map(|(version, _)| version)
+        .map_err(|d| d.to_string()))
+}
+
+/// Replay every fixture through `version`'s trigger policy.
+async fn replay_all(
+    version: std::sync::Arc<crate::tenants::TenantVersion>,
+    list: Vec<fixtures::Fixture>,
+) -> anyhow::Result<Vec<Outcome>> {
     let handle = tokio::runtime::Handle::current();
-    let version = std::sync::Arc::new(version);
-    let v = version.clone();
-    let list = conversations.clone();
+    let v = version;
     // The sandbox is async; the replay loop is plain code, so it runs on a blocking thread.
-    let outcomes: Vec<Outcome> = tokio::task::spawn_blocking(move || {
+    Ok(tokio::task::spawn_blocking(move || {
         list.iter()
             .map(|fixture| {
                 let mut faults = 0;
@@ -74,19 +125,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             })
             .collect()
     })
-    .await?;
-    let labelled = conversations.iter().any(|c| c.expect.is_some());
-    let score = fixtures::score(&conversations, &outcomes);
-    match args.format {
-        Format::Json => print_json(&outcomes, &version.id, labelled.then_some(&score)),
-        Format::Table => print_table(
-            &conversations,
-            &outcomes,
-            &version.id,
-            labelled.then_some(&score),
-        ),
-    }
-    Ok(ExitCode::SUCCESS)
+    .await?)
 }
 
 fn print_json(outcomes: &[Outcome], version: &str, score: Option<&Score>) {
