@@ -13,6 +13,8 @@ pub struct TestHost {
     pub policies: PathBuf,
     pub host: baton::server::Host,
     pub http: reqwest::Client,
+    /// The data folder (for the `baton` command against the same store).
+    pub data: PathBuf,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
@@ -26,7 +28,12 @@ pub fn policies_dir() -> tempfile::TempDir {
         }
     }
     std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
-    for name in ["standard-trigger", "skills-router", "chaos"] {
+    for name in [
+        "standard-trigger",
+        "skills-router",
+        "chaos",
+        "keyword-trigger",
+    ] {
         std::fs::copy(
             plugin(name),
             dir.path().join("plugins").join(format!("{name}.wasm")),
@@ -60,6 +67,7 @@ impl TestHost {
             policies: policies.path().to_path_buf(),
             host,
             http: reqwest::Client::new(),
+            data: data.path().to_path_buf(),
             _dirs: (policies, data),
         }
     }

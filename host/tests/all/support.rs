@@ -31,6 +31,8 @@ pub fn plugin(name: &str) -> PathBuf {
                 "skills-router",
                 "-p",
                 "chaos",
+                "-p",
+                "keyword-trigger",
             ])
             .status()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
