@@ -9,6 +9,7 @@
 mod cache;
 mod contract;
 mod fault;
+mod reuse;
 mod routing;
 mod sandbox;
 mod trigger;
@@ -17,6 +18,8 @@ mod wasm;
 pub use cache::CompiledPlugin;
 pub use contract::{ContractError, World, HOST_CONTRACT_VERSION};
 pub use fault::{Fault, FaultKind};
+#[doc(hidden)]
+pub use reuse::ReusedTrigger;
 pub use routing::{RoutingEvaluation, RoutingPlugin};
 pub use trigger::{TriggerEvaluation, TriggerPlugin};
 

@@ -11,17 +11,52 @@ use wasmtime::{ResourceLimiter, Store, Trap, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-/// The per-call host state: an empty WASI context and the memory limiter.
+/// The per-call host state: an empty WASI context (made on the guest's first WASI call)
+/// and the memory limiter.
 pub(crate) struct HostState {
-    wasi: WasiCtx,
+    wasi: Option<Wasi>,
+    output_cap: usize,
     table: ResourceTable,
     limiter: MemoryCap,
+    /// When the current call must be done; read by the epoch callback at every tick.
+    deadline: Instant,
+}
+
+/// A WASI context that grants nothing, and the pipes that capture what the guest prints.
+struct Wasi {
+    ctx: WasiCtx,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+impl Wasi {
+    fn new(output_cap: usize) -> Self {
+        let stdout = MemoryOutputPipe::new(output_cap);
+        let stderr = MemoryOutputPipe::new(output_cap);
+        // No preopened directories, no environment, no arguments, no network.
+        let ctx = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        Wasi {
+            ctx,
+            stdout,
+            stderr,
+        }
+    }
 }
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
+        // Built on first use: most calls never touch WASI, and building a context (its
+        // random generators, its pipes) is a measurable share of a short call.
+        let cap = self.output_cap;
+        let wasi = self.wasi.get_or_insert_with(|| Wasi::new(cap));
         WasiCtxView {
-            ctx: &mut self.wasi,
+            ctx: &mut wasi.ctx,
             table: &mut self.table,
         }
     }
@@ -61,42 +96,30 @@ impl ResourceLimiter for MemoryCap {
 /// A store ready for one call, with the handles to what the guest printed.
 pub(crate) struct Sandbox {
     pub store: Store<HostState>,
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
     started: Instant,
     limits: Limits,
 }
 
 impl Sandbox {
     pub fn new(runtime: &Runtime, limits: Limits) -> Self {
-        let cap = runtime.options.output_cap;
-        let stdout = MemoryOutputPipe::new(cap);
-        let stderr = MemoryOutputPipe::new(cap);
-        // No preopened directories, no environment, no arguments, no network.
-        let wasi = WasiCtx::builder()
-            .stdout(stdout.clone())
-            .stderr(stderr.clone())
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
+        let started = Instant::now();
         let state = HostState {
-            wasi,
+            wasi: None,
+            output_cap: runtime.options.output_cap,
             table: ResourceTable::new(),
             limiter: MemoryCap {
                 memory_bytes: limits.memory_bytes,
                 denied: false,
             },
+            deadline: started + limits.deadline,
         };
         let mut store = Store::new(&runtime.engine, state);
         store.limiter(|s| &mut s.limiter);
-        let started = Instant::now();
-        let deadline = started + limits.deadline;
         // Check the wall clock at every epoch tick; yield to other tasks in between so a
         // looping plugin never starves the runtime.
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            if Instant::now() >= deadline {
+        store.epoch_deadline_callback(|cx| {
+            if Instant::now() >= cx.data().deadline {
                 Err(Trap::Interrupt.into())
             } else {
                 Ok(UpdateDeadline::Yield(1))
@@ -104,8 +127,6 @@ impl Sandbox {
         });
         Sandbox {
             store,
-            stdout,
-            stderr,
             started,
             limits,
         }
@@ -159,8 +180,19 @@ impl Sandbox {
         }
     }
 
+    /// What the guest wrote to stdout and stderr (empty if it never used WASI).
+    fn output(&self) -> [(&'static str, Vec<u8>); 2] {
+        match &self.store.data().wasi {
+            Some(w) => [
+                ("stdout", w.stdout.contents().to_vec()),
+                ("stderr", w.stderr.contents().to_vec()),
+            ],
+            None => [("stdout", Vec::new()), ("stderr", Vec::new())],
+        }
+    }
+
     fn stderr_tail(&self) -> String {
-        let err = self.stderr.contents();
+        let [_, (_, err)] = self.output();
         if err.is_empty() {
             return String::new();
         }
@@ -173,6 +205,15 @@ impl Sandbox {
         format!(" (stderr: {last})")
     }
 
+    /// Start a new call on the same store: the deadline counts again from now. Only the
+    /// benchmark-only reused instance ([`super::reuse`]) calls this; serving makes a fresh
+    /// sandbox per call.
+    pub fn rearm(&mut self) {
+        self.started = Instant::now();
+        self.store.data_mut().deadline = self.started + self.limits.deadline;
+        self.store.set_epoch_deadline(1);
+    }
+
     /// Time since the sandbox was made.
     pub fn elapsed(&self) -> Duration {
         self.started.elapsed()
@@ -180,8 +221,7 @@ impl Sandbox {
 
     /// Send what the guest printed to the host's log, tagged with tenant and plugin.
     pub fn log_output(&self, label: &PluginLabel) {
-        for (stream, pipe) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
-            let bytes = pipe.contents();
+        for (stream, bytes) in self.output() {
             if !bytes.is_empty() {
                 tracing::info!(
                     tenant = %label.tenant,

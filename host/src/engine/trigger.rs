@@ -14,12 +14,12 @@ use wasmtime::component::InstancePre;
 /// A trigger plugin ready to serve one tenant version.
 #[derive(Clone)]
 pub struct TriggerPlugin {
-    runtime: Arc<Runtime>,
+    pub(super) runtime: Arc<Runtime>,
     compiled: Arc<CompiledPlugin>,
     pre: InstancePre<HostState>,
     indices: Arc<api::GuestIndices>,
     config: Arc<str>,
-    limits: Limits,
+    pub(super) limits: Limits,
     label: PluginLabel,
 }
 
@@ -104,7 +104,10 @@ impl TriggerPlugin {
     }
 
     /// Instantiate fresh and run `configure`; `Ok(Err)` is the plugin's own refusal.
-    async fn configured(&self, sandbox: &mut Sandbox) -> Result<Result<api::Guest, String>, Fault> {
+    pub(super) async fn configured(
+        &self,
+        sandbox: &mut Sandbox,
+    ) -> Result<Result<api::Guest, String>, Fault> {
         let pre = &self.pre;
         let indices = &self.indices;
         let config = &*self.config;
@@ -163,7 +166,7 @@ impl TriggerPlugin {
     }
 }
 
-fn to_wit(c: &Conversation) -> api::Conversation {
+pub(super) fn to_wit(c: &Conversation) -> api::Conversation {
     api::Conversation {
         id: c.id.clone(),
         channel: c.channel.clone(),
@@ -188,7 +191,7 @@ fn to_wit(c: &Conversation) -> api::Conversation {
     }
 }
 
-fn from_wit(d: api::Decision) -> Result<Decision, Fault> {
+pub(super) fn from_wit(d: api::Decision) -> Result<Decision, Fault> {
     let decision = Decision {
         escalate: d.escalate,
         reason: d.reason.map(super::routing::reason_from_wit),
