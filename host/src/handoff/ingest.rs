@@ -4,7 +4,7 @@
 use super::desk::{Desk, DeskError};
 use super::lifecycle::{place, placed_event, push_event, push_notice_message};
 use super::notice::{self, Notice};
-use super::{roster, wait};
+use super::roster;
 use crate::config::{NoticeKind, WebhookEvent};
 use crate::engine::Fault;
 use crate::store::*;
@@ -414,43 +414,7 @@ impl Desk {
                     routing_note: choice.explanation.clone(),
                 };
                 place(&mut h, &roster, &config, now_ms);
-                // Where the customer stands: those waiting in the same queue at the same or a
-                // higher priority are ahead.
-                let waiting = self
-                    .store
-                    .handoffs(
-                        tenant,
-                        &HandoffFilter {
-                            state: Some(HandoffState::Queued),
-                            queue: Some(h.queue.clone()),
-                            limit: 1000,
-                            ..HandoffFilter::default()
-                        },
-                    )
-                    .await?;
-                let ahead = waiting.iter().filter(|o| o.priority >= h.priority).count() as u32;
-                let on_shift = roster
-                    .agents
-                    .iter()
-                    .filter(|a| a.presence != baton_plugin_sdk::Presence::Offline)
-                    .count();
-                let estimate = if h.state == HandoffState::Offered {
-                    wait::estimate(
-                        1,
-                        1,
-                        on_shift,
-                        &stats.recent_handle_ms,
-                        &stats.recent_accept_ms,
-                    )
-                } else {
-                    wait::estimate(
-                        ahead + 1,
-                        roster::available(&roster),
-                        on_shift,
-                        &stats.recent_handle_ms,
-                        &stats.recent_accept_ms,
-                    )
-                };
+                let estimate = self.wait_for(tenant, &h, &roster, &stats).await?;
                 let kind = if h.priority == Priority::Urgent {
                     NoticeKind::Emergency
                 } else if h.state == HandoffState::Offered {

@@ -148,6 +148,14 @@ fn now_ms() -> i64 {
 }
 
 impl Desk {
+    /// The conversation a handoff belongs to (call with its lock held when writing).
+    async fn conversation_of(&self, tenant: &str, id: &str) -> Result<ConversationRow, DeskError> {
+        self.store
+            .conversation(tenant, id)
+            .await?
+            .ok_or(DeskError::NotFound("conversation"))
+    }
+
     async fn load_handoff(&self, tenant: &str, id: &str) -> Result<HandoffRow, DeskError> {
         self.store
             .handoff(tenant, id)
@@ -187,11 +195,7 @@ impl Desk {
         }
         let lock = self.conversation_lock(tenant, &current.conversation_id);
         let _guard = lock.lock().await;
-        let mut conversation = self
-            .store
-            .conversation(tenant, &current.conversation_id)
-            .await?
-            .ok_or(DeskError::NotFound("conversation"))?;
+        let mut conversation = self.conversation_of(tenant, &current.conversation_id).await?;
         let now = now_ms();
         let mut h = current.clone();
         h.state = HandoffState::Accepted;
@@ -317,11 +321,7 @@ impl Desk {
         }
         let lock = self.conversation_lock(tenant, &h.conversation_id);
         let _guard = lock.lock().await;
-        let mut conversation = self
-            .store
-            .conversation(tenant, &h.conversation_id)
-            .await?
-            .ok_or(DeskError::NotFound("conversation"))?;
+        let mut conversation = self.conversation_of(tenant, &h.conversation_id).await?;
         let now = now_ms();
         let row = MessageRow {
             seq: conversation.message_count,
@@ -372,11 +372,7 @@ impl Desk {
         }
         let lock = self.conversation_lock(tenant, &current.conversation_id);
         let _guard = lock.lock().await;
-        let mut conversation = self
-            .store
-            .conversation(tenant, &current.conversation_id)
-            .await?
-            .ok_or(DeskError::NotFound("conversation"))?;
+        let mut conversation = self.conversation_of(tenant, &current.conversation_id).await?;
         let now = now_ms();
         let mut h = current.clone();
         h.closed_ms = Some(now);

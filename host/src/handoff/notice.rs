@@ -16,17 +16,6 @@ pub struct Notice {
     pub wait: Option<WaitEstimate>,
 }
 
-fn kind_name(kind: NoticeKind) -> &'static str {
-    match kind {
-        NoticeKind::Queued => "queued",
-        NoticeKind::Offered => "offered",
-        NoticeKind::Joined => "joined",
-        NoticeKind::AfterHours => "after_hours",
-        NoticeKind::Emergency => "emergency",
-        NoticeKind::Handback => "handback",
-    }
-}
-
 /// Render `kind` for the tenant, with the agent's name and the wait where they apply.
 pub fn render(
     config: &TenantConfig,
@@ -58,7 +47,7 @@ pub fn render(
             .unwrap_or_else(|| "911".into()),
     };
     Notice {
-        kind: kind_name(kind).to_string(),
+        kind: kind.key().to_string(),
         text: config.notices.get(kind).render(&vars),
         wait,
     }

@@ -84,56 +84,38 @@ impl super::Desk {
         tenant: &str,
         h: &crate::store::HandoffRow,
     ) -> Result<Option<WaitEstimate>, super::DeskError> {
-        use crate::store::{HandoffFilter, HandoffState};
+        use crate::store::HandoffState;
         if !matches!(h.state, HandoffState::Queued | HandoffState::Offered) {
             return Ok(None);
         }
         let version = self.version(tenant)?;
-        let (presence, stats) = (
-            self.store.presence(tenant).await?,
-            self.store.live_stats(tenant).await?,
-        );
+        let (presence, stats) = (self.store.presence(tenant).await?, self.store.live_stats(tenant).await?);
         let roster = super::roster::build(&version.config, &presence, &stats);
-        let on_shift = roster
-            .agents
-            .iter()
-            .filter(|a| a.presence != baton_plugin_sdk::Presence::Offline)
-            .count();
+        Ok(Some(self.wait_for(tenant, h, &roster, &stats).await?))
+    }
+
+    /// The wait of handoff `h` (stored or about to be): those waiting in the same queue at a
+    /// higher priority, or at the same priority since earlier, are ahead of it.
+    pub(crate) async fn wait_for(
+        &self,
+        tenant: &str,
+        h: &crate::store::HandoffRow,
+        roster: &baton_plugin_sdk::Roster,
+        stats: &crate::store::LiveStats,
+    ) -> Result<WaitEstimate, super::DeskError> {
+        use crate::store::{HandoffFilter, HandoffState};
+        let on_shift = roster.agents.iter().filter(|a| a.presence != baton_plugin_sdk::Presence::Offline).count();
         if h.state == HandoffState::Offered {
-            return Ok(Some(estimate(
-                1,
-                1,
-                on_shift,
-                &stats.recent_handle_ms,
-                &stats.recent_accept_ms,
-            )));
+            return Ok(estimate(1, 1, on_shift, &stats.recent_handle_ms, &stats.recent_accept_ms));
         }
         let waiting = self
             .store
-            .handoffs(
-                tenant,
-                &HandoffFilter {
-                    state: Some(HandoffState::Queued),
-                    queue: Some(h.queue.clone()),
-                    limit: 1000,
-                    ..HandoffFilter::default()
-                },
-            )
+            .handoffs(tenant, &HandoffFilter { state: Some(HandoffState::Queued), queue: Some(h.queue.clone()), limit: 1000, ..HandoffFilter::default() })
             .await?;
         let ahead = waiting
             .iter()
-            .filter(|o| {
-                o.id != h.id
-                    && (o.priority > h.priority
-                        || (o.priority == h.priority && o.opened_ms <= h.opened_ms))
-            })
+            .filter(|o| o.id != h.id && (o.priority > h.priority || (o.priority == h.priority && o.opened_ms <= h.opened_ms)))
             .count() as u32;
-        Ok(Some(estimate(
-            ahead + 1,
-            super::roster::available(&roster),
-            on_shift,
-            &stats.recent_handle_ms,
-            &stats.recent_accept_ms,
-        )))
+        Ok(estimate(ahead + 1, super::roster::available(roster), on_shift, &stats.recent_handle_ms, &stats.recent_accept_ms))
     }
 }
