@@ -69,6 +69,11 @@ impl PluginLabel {
 pub struct EngineOptions {
     /// Most plugin instances alive at once across all tenants (the pooling allocator's size).
     pub max_instances: u32,
+    /// Most plugin calls running at once. A call's deadline is wall-clock time from the
+    /// moment it starts, so calls wait for a turn *before* their clock starts rather than
+    /// sharing the CPU with hundreds of others and timing out through no fault of their own.
+    /// Default: twice the machine's cores.
+    pub max_concurrent_calls: u32,
     /// The largest memory cap any tenant may ask for, in bytes.
     pub max_memory_bytes: usize,
     /// Where compiled plugins are cached on disk (`None`: memory only).
@@ -81,6 +86,9 @@ impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
             max_instances: 256,
+            max_concurrent_calls: std::thread::available_parallelism()
+                .map(|n| n.get() as u32 * 2)
+                .unwrap_or(4),
             max_memory_bytes: 512 << 20,
             cache_dir: None,
             output_cap: 4096,

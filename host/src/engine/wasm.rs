@@ -18,7 +18,7 @@ pub(crate) struct Runtime {
     pub engine: wasmtime::Engine,
     pub linker: Linker<HostState>,
     pub cache: CompileCache,
-    /// Bounds the instances alive at once to what the pool holds.
+    /// Bounds the calls running at once (and so the instances alive) below what the pool holds.
     pub permits: tokio::sync::Semaphore,
     pub options: EngineOptions,
     stop_ticker: Arc<AtomicBool>,
@@ -42,7 +42,11 @@ impl Runtime {
         spawn_ticker(engine.clone(), stop_ticker.clone());
         Ok(Runtime {
             cache: CompileCache::new(&engine, options.cache_dir.clone()),
-            permits: tokio::sync::Semaphore::new(options.max_instances as usize),
+            permits: tokio::sync::Semaphore::new(
+                options
+                    .max_concurrent_calls
+                    .clamp(1, options.max_instances.max(1)) as usize,
+            ),
             engine,
             linker,
             options,
