@@ -45,8 +45,11 @@ pub fn plugin(name: &str) -> PathBuf {
     if let Err(e) = built {
         panic!("{e}");
     }
-    let path = root()
-        .join("target/wasm32-wasip2/plugin")
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let path = target
+        .join("wasm32-wasip2/plugin")
         .join(format!("{}.wasm", name.replace('-', "_")));
     assert!(path.exists(), "{} was not built", path.display());
     path
