@@ -183,3 +183,21 @@ fn keys_are_created_listed_and_revoked() {
         Some(1)
     );
 }
+
+#[test]
+fn the_readme_tenant_example_is_the_tested_one() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let example =
+        std::fs::read_to_string(root().join("host/tests/golden/config/good/acme-plumbing.toml"))
+            .unwrap();
+    let block = readme
+        .split("<!-- tenant-example -->\n```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("README has the tenant example block");
+    assert_eq!(
+        block.trim_end(),
+        example.trim_end(),
+        "README's tenant example differs from the tested file"
+    );
+}
