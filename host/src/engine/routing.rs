@@ -110,17 +110,14 @@ impl RoutingPlugin {
         let (req, ros) = (request_to_wit(request), roster_to_wit(roster));
         let outcome = match self.configured(&mut sandbox).await {
             Err(fault) => Err(fault),
-            Ok(Err(message)) => Err(Fault::new(
-                FaultKind::PluginError,
-                format!("configure failed: {message}"),
-            )),
+            Ok(Err(message)) => Err(sandbox.guest_error(format!("configure failed: {message}"))),
             Ok(Ok(guest)) => {
                 match sandbox
                     .run(async |store| guest.call_route(store, &req, &ros).await)
                     .await
                 {
                     Err(fault) => Err(fault),
-                    Ok(Err(message)) => Err(Fault::new(FaultKind::PluginError, message)),
+                    Ok(Err(message)) => Err(sandbox.guest_error(message)),
                     Ok(Ok(choice)) => validate(choice, roster),
                 }
             }

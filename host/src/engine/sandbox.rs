@@ -180,6 +180,23 @@ impl Sandbox {
         }
     }
 
+    /// The plugin's own error, unless the memory cap refused it memory during the call: a
+    /// runtime that survives its failed allocation (JavaScript's `out of memory`) reports it
+    /// as an error, and that is the cap at work, so the fault is `out_of_memory`.
+    pub fn guest_error(&self, message: String) -> Fault {
+        if self.store.data().limiter.denied {
+            Fault::new(
+                FaultKind::OutOfMemory,
+                format!(
+                    "asked for more than its {} MiB memory cap ({message})",
+                    self.limits.memory_bytes >> 20
+                ),
+            )
+        } else {
+            Fault::new(FaultKind::PluginError, message)
+        }
+    }
+
     /// What the guest wrote to stdout and stderr (empty if it never used WASI).
     fn output(&self) -> [(&'static str, Vec<u8>); 2] {
         match &self.store.data().wasi {

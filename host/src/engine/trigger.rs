@@ -131,17 +131,14 @@ impl TriggerPlugin {
         let input = to_wit(conversation);
         let outcome = match self.configured(&mut sandbox).await {
             Err(fault) => Err(fault),
-            Ok(Err(message)) => Err(Fault::new(
-                FaultKind::PluginError,
-                format!("configure failed: {message}"),
-            )),
+            Ok(Err(message)) => Err(sandbox.guest_error(format!("configure failed: {message}"))),
             Ok(Ok(guest)) => {
                 let result = sandbox
                     .run(async |store| guest.call_evaluate(store, &input).await)
                     .await;
                 match result {
                     Err(fault) => Err(fault),
-                    Ok(Err(message)) => Err(Fault::new(FaultKind::PluginError, message)),
+                    Ok(Err(message)) => Err(sandbox.guest_error(message)),
                     Ok(Ok(decision)) => from_wit(decision),
                 }
             }
