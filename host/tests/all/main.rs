@@ -10,5 +10,6 @@ mod isolation;
 mod lifecycle;
 mod reload;
 mod report;
+mod scripted;
 mod store;
 mod support;
