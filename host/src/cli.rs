@@ -1,8 +1,9 @@
-//! The `baton` command: serve, check, replay, export, report, keys.
+//! The `baton` command: serve, check, replay, export, report, keys, new, build.
 
 mod check;
 pub mod export;
 mod keys;
+mod new;
 mod replay;
 mod replay_compare;
 mod report;
@@ -32,6 +33,11 @@ enum Command {
     Export(export::Args),
     /// A tenant's outcome report as JSON, or as an HTML page with charts (`--html FILE`).
     Report(report::Args),
+    /// Start a policy project in Rust, Python or JavaScript: `baton new policy NAME --lang python`.
+    #[command(subcommand)]
+    New(new::Command),
+    /// Build a policy project (runs its `build` script): `baton build [DIR]`.
+    Build(new::BuildArgs),
     /// Create, revoke and list API keys.
     #[command(subcommand)]
     Keys(keys::Command),
@@ -66,6 +72,8 @@ pub fn run() -> ExitCode {
             Command::Export(args) => export::run(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Keys(cmd) => keys::run(cmd).await,
+            Command::New(cmd) => new::run(cmd).await,
+            Command::Build(args) => new::build(args).await,
         }
     });
     match result {

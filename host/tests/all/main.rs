@@ -10,6 +10,7 @@ mod isolation;
 mod lifecycle;
 mod reload;
 mod report;
+mod scaffold;
 mod scripted;
 mod store;
 mod support;
