@@ -3,7 +3,9 @@
 //! retries and backoff, so an alert survives a restart.
 
 mod deliver;
+pub mod email;
 mod sign;
+pub mod sms;
 
 pub use deliver::{run_deliveries, Deliverer};
 pub use sign::{sign, verify, SIGNATURE_HEADER};

@@ -10,6 +10,8 @@ mod handoffs;
 mod me;
 mod metrics;
 mod report;
+mod sms;
+mod widget;
 
 pub use error::ApiError;
 
@@ -56,9 +58,21 @@ impl utoipa::Modify for Security {
     }
 }
 
+/// The channels' endpoints: the web-chat widget and the SMS bridge.
+#[derive(OpenApi)]
+#[openapi(paths(
+    widget::open_session,
+    widget::post_message,
+    widget::stream,
+    sms::inbound
+))]
+struct ChannelsDoc;
+
 /// The OpenAPI document, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(ChannelsDoc::openapi());
+    doc
 }
 
 /// Liveness: the process answers.
@@ -105,6 +119,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/tenants", get(admin::tenants))
         .route("/v1/report", get(report::get))
         .route("/metrics", get(metrics::get))
+        .route("/v1/sms/twilio/{tenant}", post(sms::inbound))
+        .merge(widget::routes())
         .merge(crate::inbox::routes())
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

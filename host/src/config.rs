@@ -16,6 +16,7 @@
 //!   (emails, phone numbers, URLs, environment variable names),
 //! - `diagnostic` and `translate` make the error messages.
 
+mod channels;
 mod checks;
 mod diagnostic;
 mod hours;
@@ -28,6 +29,7 @@ mod template;
 mod tests_table;
 mod translate;
 
+pub use channels::{SmsConfig, SmsProvider, WidgetConfig};
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Span};
 pub use hours::{describe_opening, Hours, TimeRange, DAY_KEYS};
 pub use load::{load_file, parse_str};
@@ -76,6 +78,10 @@ pub struct TenantConfig {
     pub shadow: Option<PluginSpec>,
     /// The trigger's inline self-tests, run before a version activates.
     pub self_tests: Vec<SelfTest>,
+    /// The SMS bridge (`[sms]`), when the tenant has one.
+    pub sms: Option<SmsConfig>,
+    /// The web-chat widget (`[widget]`).
+    pub widget: WidgetConfig,
     /// The file and its text, for pointing later errors at it with [`TenantConfig::error_at`].
     pub source: Source,
 }

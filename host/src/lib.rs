@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod api;
+pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod engine;

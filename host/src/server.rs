@@ -16,8 +16,34 @@ pub struct Host {
     _watch: Option<tenants::WatchHandle>,
 }
 
+/// How outbound channels reach the world.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The SMTP relay for email alerts (`--smtp`), e.g. `smtp://127.0.0.1:2525`.
+    pub smtp_url: Option<String>,
+    /// The alerts' sender address (`--smtp-from`).
+    pub smtp_from: Option<String>,
+}
+
 /// Build a host: open the store, load every tenant, watch the folder, start background work.
 pub async fn start(policies: PathBuf, data: &str) -> anyhow::Result<Host> {
+    start_with(policies, data, Options::default()).await
+}
+
+/// [`start`] with outbound channel options.
+pub async fn start_with(policies: PathBuf, data: &str, options: Options) -> anyhow::Result<Host> {
+    let mailer = match &options.smtp_url {
+        Some(url) => {
+            let from = options
+                .smtp_from
+                .as_deref()
+                .unwrap_or("Baton <baton@localhost>");
+            Some(Arc::new(
+                crate::alerts::email::Mailer::new(url, from).map_err(anyhow::Error::msg)?,
+            ))
+        }
+        None => None,
+    };
     let store = crate::store::open(data)?;
     let engine = crate::cli::engine(Some(data))?;
     let tenants = Tenants::new(engine, &policies);
@@ -40,16 +66,22 @@ pub async fn start(policies: PathBuf, data: &str) -> anyhow::Result<Host> {
         }
     };
     let desk = Desk::new(store.clone(), tenants.clone());
-    spawn_background(desk.clone());
+    spawn_background(desk.clone(), mailer);
     Ok(Host {
         desk,
         _watch: watch,
     })
 }
 
-fn spawn_background(desk: Desk) {
-    let deliverer =
-        crate::alerts::Deliverer::new(desk.store().clone()).with_metrics(desk.metrics().clone());
+fn spawn_background(desk: Desk, mailer: Option<Arc<crate::alerts::email::Mailer>>) {
+    let channels = crate::channels::outbound::ChannelSender::new(
+        desk.store().clone(),
+        desk.tenants().clone(),
+        mailer,
+    );
+    let deliverer = crate::alerts::Deliverer::new(desk.store().clone())
+        .with_metrics(desk.metrics().clone())
+        .with_channels(channels);
     tokio::spawn(crate::alerts::run_deliveries(deliverer, desk.subscribe()));
     tokio::spawn(crate::report::retention::run(desk.clone()));
     tokio::spawn(async move {
@@ -77,8 +109,13 @@ pub fn host_id() -> Arc<str> {
 }
 
 /// Serve until Ctrl-C or SIGTERM.
-pub async fn run(policies: PathBuf, data: String, listen: String) -> anyhow::Result<()> {
-    let host = start(policies, &data).await?;
+pub async fn run(
+    policies: PathBuf,
+    data: String,
+    listen: String,
+    options: Options,
+) -> anyhow::Result<()> {
+    let host = start_with(policies, &data, options).await?;
     let app = api::router(AppState {
         desk: host.desk.clone(),
         host_id: host_id(),

@@ -9,11 +9,13 @@
 
 mod keys;
 mod model;
+mod outbox;
 mod reporting;
 mod sqlite;
 
 pub use keys::{hash_key, new_key, KeyRole, KeySpec, NewKey};
 pub use model::*;
+pub use outbox::OutboxCount;
 pub use reporting::*;
 pub use sqlite::SqliteStore;
 
@@ -101,6 +103,8 @@ pub trait Store: Send + Sync + 'static {
         -> Result<Vec<OutboxRow>, StoreError>;
     /// Record a delivery attempt's outcome.
     async fn delivery_result(&self, id: i64, result: DeliveryResult) -> Result<(), StoreError>;
+    /// Outbox rows per tenant and kind (webhook, SMS, alert), for the operator's status.
+    async fn outbox_counts(&self) -> Result<Vec<OutboxCount>, StoreError>;
 
     /// Store a new key's hash.
     async fn insert_key(&self, key: KeyRow) -> Result<(), StoreError>;

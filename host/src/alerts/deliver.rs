@@ -13,6 +13,8 @@ pub struct Deliverer {
     store: SharedStore,
     client: reqwest::Client,
     metrics: Option<std::sync::Arc<crate::report::Metrics>>,
+    /// Sends the outbox's SMS and alert rows (`channels::outbound`).
+    channels: Option<crate::channels::outbound::ChannelSender>,
 }
 
 impl Deliverer {
@@ -28,7 +30,14 @@ impl Deliverer {
             store,
             client,
             metrics: None,
+            channels: None,
         }
+    }
+
+    /// Send SMS and alert rows through `channels` (without it they fail and are retried).
+    pub fn with_channels(mut self, channels: crate::channels::outbound::ChannelSender) -> Self {
+        self.channels = Some(channels);
+        self
     }
 
     /// Count every attempt in `metrics`.
@@ -75,6 +84,12 @@ impl Deliverer {
     }
 
     async fn post(&self, row: &OutboxRow) -> Result<(), String> {
+        if crate::channels::outbound::row_kind(&row.url) != "webhook" {
+            return match &self.channels {
+                Some(c) => c.deliver(row).await.unwrap_or(Ok(())),
+                None => Err("no channel sender is running".into()),
+            };
+        }
         let mut request = self
             .client
             .post(&row.url)

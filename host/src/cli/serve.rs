@@ -15,10 +15,25 @@ pub struct Args {
     /// Address to listen on.
     #[arg(long, env = "BATON_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// The SMTP relay for agents' email alerts: `smtp://host:25` (plain),
+    /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465`.
+    #[arg(long, env = "BATON_SMTP_URL")]
+    pub smtp: Option<String>,
+    /// The sender of email alerts.
+    #[arg(
+        long,
+        env = "BATON_SMTP_FROM",
+        default_value = "Baton <baton@localhost>"
+    )]
+    pub smtp_from: String,
 }
 
 /// Serve until interrupted.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    crate::server::run(args.policies, args.data, args.listen).await?;
+    let options = crate::server::Options {
+        smtp_url: args.smtp,
+        smtp_from: Some(args.smtp_from),
+    };
+    crate::server::run(args.policies, args.data, args.listen, options).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -220,6 +220,8 @@ fn build(
         )
     });
     let self_tests = tests_table::build(file, text, &t.tests, &hours, errors);
+    let sms = super::channels::sms(file, text, raw.sms.as_ref(), errors);
+    let widget = super::channels::widget(file, text, raw.widget.as_ref(), errors);
     TenantConfig {
         tenant_id: tenant_id.to_string(),
         name,
@@ -237,6 +239,8 @@ fn build(
         routing,
         shadow,
         self_tests,
+        sms,
+        widget,
         source: Source {
             path: file.to_path_buf(),
             text: Arc::from(text),

@@ -36,6 +36,10 @@ pub(crate) struct RawTenant {
     pub routing: Spanned<RawPlugin>,
     #[serde(default)]
     pub shadow: Option<Spanned<RawPlugin>>,
+    #[serde(default)]
+    pub sms: Option<Spanned<super::channels::RawSms>>,
+    #[serde(default)]
+    pub widget: Option<Spanned<super::channels::RawWidget>>,
 }
 
 /// Top-level keys, for "did you mean" and "this key belongs elsewhere" hints.
@@ -53,6 +57,8 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "trigger",
     "routing",
     "shadow",
+    "sms",
+    "widget",
 ];
 
 /// `[hours]`.
@@ -242,4 +248,12 @@ pub(crate) const HOME_OF: &[(&str, &str)] = &[
     ("secret_env", "`[[webhooks]]`"),
     ("plugin", "`[trigger]`, `[routing]` or `[shadow]`"),
     ("tests", "`[trigger]`"),
+    ("provider", "`[sms]`"),
+    ("account_sid", "`[sms]`"),
+    ("auth_token_env", "`[sms]`"),
+    ("from", "`[sms]`"),
+    ("api_base", "`[sms]`"),
+    ("webhook_url", "`[sms]`"),
+    ("bot_url", "`[widget]`"),
+    ("demo_bot", "`[widget]`"),
 ];

@@ -9,9 +9,9 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub(crate) use baton::policy::types as wit;
-pub(crate) use exports::baton::policy::routing as routing_api;
-pub(crate) use exports::baton::policy::trigger as trigger_api;
+pub(crate) use self::baton::policy::types as wit;
+pub(crate) use self::exports::baton::policy::routing as routing_api;
+pub(crate) use self::exports::baton::policy::trigger as trigger_api;
 
 /// The contract version this host speaks (the WIT package version).
 pub const HOST_CONTRACT_VERSION: &str = "0.1.0";

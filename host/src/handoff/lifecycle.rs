@@ -78,6 +78,8 @@ pub(crate) fn push_event(
             secret_env: hook.secret_env.clone().unwrap_or_default(),
         });
     }
+    // SMS replies and notices, agent alerts: through the same outbox.
+    crate::channels::outbound::push(w, config, kind, conversation_id, index);
 }
 
 /// Append a system message (a notice the customer is shown) to the conversation.

@@ -14,6 +14,10 @@ pub enum KeyRole {
     Agent,
     /// The SaaS operator: tenant status across the host.
     Operator,
+    /// A web-chat widget's public key, pasted into the business's site: opens widget
+    /// sessions; with a session's token it posts customer messages to, reads and streams
+    /// only that session's conversation (`api/widget.rs`).
+    Widget,
 }
 
 impl KeyRole {
@@ -23,6 +27,7 @@ impl KeyRole {
             KeyRole::Channel => "channel",
             KeyRole::Agent => "agent",
             KeyRole::Operator => "operator",
+            KeyRole::Widget => "widget",
         }
     }
 
@@ -32,6 +37,7 @@ impl KeyRole {
             "channel" => Some(KeyRole::Channel),
             "agent" => Some(KeyRole::Agent),
             "operator" => Some(KeyRole::Operator),
+            "widget" => Some(KeyRole::Widget),
             _ => None,
         }
     }

@@ -56,6 +56,11 @@ pub fn policies_dir() -> tempfile::TempDir {
 impl TestHost {
     /// Start a host on the demo tenants plus `extra` tenant files `(name, toml)`.
     pub async fn start(extra: &[(&str, &str)]) -> TestHost {
+        Self::start_with(extra, baton::server::Options::default()).await
+    }
+
+    /// [`TestHost::start`] with outbound channel options (an SMTP relay).
+    pub async fn start_with(extra: &[(&str, &str)], options: baton::server::Options) -> TestHost {
         let policies = policies_dir();
         for (name, text) in extra {
             std::fs::write(
@@ -65,10 +70,13 @@ impl TestHost {
             .unwrap();
         }
         let data = tempfile::tempdir().unwrap();
-        let host =
-            baton::server::start(policies.path().to_path_buf(), data.path().to_str().unwrap())
-                .await
-                .unwrap();
+        let host = baton::server::start_with(
+            policies.path().to_path_buf(),
+            data.path().to_str().unwrap(),
+            options,
+        )
+        .await
+        .unwrap();
         let app = router(AppState {
             desk: host.desk.clone(),
             host_id: "test".into(),

@@ -432,6 +432,10 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn outbox_counts(&self) -> Result<Vec<OutboxCount>, StoreError> {
+        self.outbox_counts_impl().await
+    }
+
     async fn insert_key(&self, key: KeyRow) -> Result<(), StoreError> {
         self.write(move |conn| {
             conn.execute(

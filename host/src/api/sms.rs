@@ -1,0 +1,191 @@
+//! `POST /v1/sms/twilio/{tenant}`: the SMS bridge's inbound webhook, in Twilio's format.
+//!
+//! Twilio signs, it does not carry a Baton key: the tenant is in the path and the request
+//! is accepted only with a valid `X-Twilio-Signature` made with that tenant's auth token.
+//! `MessageSid` is the idempotency key: a replayed message is refused with 409 and stored
+//! once. The customer's number is the conversation (`sms:+15555550117`). The answer is
+//! empty TwiML: replies and notices go out through the outbox (`channels::outbound`).
+
+use super::error::ApiError;
+use super::AppState;
+use crate::channels::outbound::sms_conversation_id;
+use crate::channels::twilio::{self, EMPTY_TWIML, SIGNATURE_HEADER};
+use crate::handoff::IngestRequest;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use baton_plugin_sdk::Customer;
+
+fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(status, code, message)
+}
+
+/// The URL Twilio requested: the tenant's `webhook_url` when set (behind a proxy), else
+/// rebuilt from the request's `Host` and `X-Forwarded-Proto`.
+fn requested_url(configured: Option<&str>, headers: &HeaderMap, uri: &axum::http::Uri) -> String {
+    if let Some(u) = configured {
+        return u.to_string();
+    }
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let proto = text("x-forwarded-proto").unwrap_or("http");
+    let host = text("host").unwrap_or("localhost");
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    format!("{proto}://{host}{path}")
+}
+
+/// An E.164 number as Twilio sends one.
+fn is_phone(s: &str) -> bool {
+    s.len() <= 16
+        && s.strip_prefix('+')
+            .is_some_and(|d| d.len() >= 7 && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Receive one inbound text message.
+#[utoipa::path(
+    post, path = "/v1/sms/twilio/{tenant}", tag = "channels",
+    params(("tenant" = String, Path, description = "The tenant id"),
+           ("X-Twilio-Signature" = String, Header, description = "Twilio's request signature")),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "Twilio's inbound message form: From, To, Body, MessageSid, ..."),
+    responses((status = 200, description = "Empty TwiML", content_type = "text/xml"),
+              (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
+              (status = 409, body = super::error::ErrorBody), (status = 415, body = super::error::ErrorBody),
+              (status = 422, body = super::error::ErrorBody))
+)]
+pub async fn inbound(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let desk = &state.desk;
+    let version = desk
+        .tenants()
+        .get(&tenant)
+        .ok_or_else(|| ApiError::not_found("SMS bridge"))?;
+    let sms = version
+        .config
+        .sms
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("SMS bridge"))?;
+    let form_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !form_type {
+        return Err(refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Twilio posts `application/x-www-form-urlencoded`",
+        ));
+    }
+    let params = twilio::parse_form(&body).map_err(|m| ApiError::invalid("body", m))?;
+    let presented = headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = std::env::var(&sms.auth_token_env).map_err(|_| {
+        refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            format!(
+                "the tenant's Twilio auth token variable `{}` is not set on this host",
+                sms.auth_token_env
+            ),
+        )
+    })?;
+    let url = requested_url(sms.webhook_url.as_deref(), &headers, &uri);
+    if presented.is_empty() || !twilio::verify(&token, &url, &params, presented) {
+        tracing::warn!(tenant, %url, "refused an SMS webhook with a missing or wrong signature");
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "bad_signature",
+            "the X-Twilio-Signature does not match this request",
+        ));
+    }
+    let field =
+        |name: &'static str| twilio::field(&params, name).map_err(|m| ApiError::invalid(name, m));
+    let (from, to, text, sid) = (
+        field("From")?,
+        field("To")?,
+        field("Body")?,
+        field("MessageSid")?,
+    );
+    if !twilio::is_message_sid(sid) {
+        return Err(ApiError::invalid("MessageSid", "not a Twilio message SID"));
+    }
+    if !is_phone(from) {
+        return Err(ApiError::invalid(
+            "From",
+            "not a phone number in E.164 form",
+        ));
+    }
+    if to != sms.from {
+        return Err(ApiError::invalid("To", "not this tenant's SMS number"));
+    }
+    let text = if text.trim().is_empty() {
+        let media = params.iter().any(|(k, v)| k == "NumMedia" && v != "0");
+        if !media {
+            return Err(ApiError::invalid("Body", "the message is empty"));
+        }
+        "(a picture or media message; open it in the Twilio console)"
+    } else {
+        text
+    };
+    let key = format!("twilio:{sid}");
+    let store = desk.store();
+    if store.idempotent_response(&tenant, &key).await?.is_some() {
+        return Err(refuse(
+            StatusCode::CONFLICT,
+            "replayed",
+            format!("message `{sid}` was already received"),
+        ));
+    }
+    let id = sms_conversation_id(from);
+    let customer = match store.conversation(&tenant, &id).await? {
+        Some(_) => None,
+        None => Some(Customer {
+            name: from.to_string(),
+            phone: Some(from.to_string()),
+            ..Customer::default()
+        }),
+    };
+    let request = IngestRequest {
+        role: "customer".into(),
+        text: text.to_string(),
+        at: None,
+        intent: None,
+        confidence: None,
+        customer,
+        channel: Some("sms".into()),
+    };
+    desk.ingest(&tenant, &id, request, Some(key)).await?;
+    let mut response = (StatusCode::OK, EMPTY_TWIML).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/xml; charset=utf-8"),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_is_rebuilt_from_the_request_unless_configured() {
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static("baton.example"));
+        h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        let uri: axum::http::Uri = "/v1/sms/twilio/acme?x=1".parse().unwrap();
+        assert_eq!(
+            requested_url(None, &h, &uri),
+            "https://baton.example/v1/sms/twilio/acme?x=1"
+        );
+        assert_eq!(requested_url(Some("https://a/b"), &h, &uri), "https://a/b");
+        assert!(is_phone("+15555550117"));
+        assert!(!is_phone("15555550117"));
+        assert!(!is_phone("+1555abc"));
+    }
+}

@@ -1,0 +1,332 @@
+//! The web-chat widget's API (widget keys): open a session, post the customer's messages
+//! to its conversation, and stream that conversation. See `channels/widget.rs`.
+
+use super::auth::Caller;
+use super::error::{ApiError, Json};
+use super::AppState;
+use crate::channels::{bot, widget};
+use crate::handoff::IngestRequest;
+use crate::store::{HandoffState, KeyRole};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::{get, post};
+use axum::Router;
+use baton_plugin_sdk::Customer;
+use futures_util::stream::{self, Stream};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// A new widget session.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WidgetSession {
+    /// The conversation this session may use.
+    pub conversation_id: String,
+    /// Its token, for the `X-Baton-Session` header (shown once).
+    pub token: String,
+    /// The business's name.
+    pub business: String,
+}
+
+/// Open a session: a new conversation for one visitor (widget key).
+#[utoipa::path(
+    post, path = "/v1/widget/sessions", tag = "widget",
+    responses((status = 201, body = WidgetSession), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn open_session(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<(StatusCode, axum::Json<WidgetSession>), ApiError> {
+    caller.require(&[KeyRole::Widget])?;
+    let tenant = caller.tenant()?;
+    let version = state.desk.version(tenant)?;
+    let (conversation_id, token) = widget::open_session(state.desk.store(), tenant).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(WidgetSession {
+            conversation_id,
+            token,
+            business: version.config.name.clone(),
+        }),
+    ))
+}
+
+/// The widget key's tenant, once the session token of `id` checks out.
+async fn session_tenant<'a>(
+    state: &AppState,
+    caller: &'a Caller,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<&'a str, ApiError> {
+    caller.require(&[KeyRole::Widget])?;
+    let tenant = caller.tenant()?;
+    let token = headers
+        .get(widget::SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if widget::session_matches(state.desk.store(), tenant, id, token).await? {
+        Ok(tenant)
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this session may not use this conversation (missing or wrong `X-Baton-Session`)",
+        ))
+    }
+}
+
+/// Who the visitor says they are (optional, sent with a message).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Visitor {
+    /// Their name.
+    pub name: String,
+    /// Their email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Their phone.
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// A customer's message from the widget.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WidgetMessage {
+    /// What the customer wrote.
+    pub text: String,
+    /// Who they are, when the page knows.
+    #[serde(default)]
+    pub customer: Option<Visitor>,
+}
+
+/// What happened to a message.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WidgetPosted {
+    /// The stored message's position.
+    pub seq: i64,
+    /// Whether a person has been asked for (the stream carries the notice).
+    pub handoff_open: bool,
+    /// The bot's answer, when the bot has the conversation and answered.
+    pub bot: Option<String>,
+}
+
+/// Post the customer's message; while the bot has the conversation, the tenant's bot hook
+/// answers and its turn is recorded.
+#[utoipa::path(
+    post, path = "/v1/widget/conversations/{id}/messages", tag = "widget",
+    params(("id" = String, Path), ("X-Baton-Session" = String, Header, description = "The session token")),
+    request_body = WidgetMessage,
+    responses((status = 201, body = WidgetPosted), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn post_message(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<WidgetMessage>,
+) -> Result<(StatusCode, axum::Json<WidgetPosted>), ApiError> {
+    let tenant = session_tenant(&state, &caller, &id, &headers).await?;
+    let desk = &state.desk;
+    let fresh = desk.store().conversation(tenant, &id).await?.is_none();
+    let customer = match body.customer {
+        Some(v) => Some(Customer {
+            name: v.name.chars().take(100).collect(),
+            email: v.email.filter(|e| e.len() <= 200),
+            phone: v.phone.filter(|p| p.len() <= 30),
+            ..Customer::default()
+        }),
+        None if fresh => Some(Customer {
+            name: "Web visitor".into(),
+            ..Customer::default()
+        }),
+        None => None,
+    };
+    let request = IngestRequest {
+        role: "customer".into(),
+        text: body.text.clone(),
+        at: None,
+        intent: None,
+        confidence: None,
+        customer,
+        channel: fresh.then(|| "web_chat".to_string()),
+    };
+    let (_, answer) = desk.ingest(tenant, &id, request, None).await?;
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+    let seq = answer["seq"].as_i64().unwrap_or(0);
+    let handoff_open = !answer["handoff"].is_null();
+    let mut said = None;
+    if !handoff_open {
+        let version = desk.version(tenant)?;
+        let config = &version.config;
+        let client = crate::channels::sms::http_client();
+        match bot::ask(
+            &client,
+            &config.widget,
+            tenant,
+            &config.name,
+            &id,
+            &body.text,
+        )
+        .await
+        {
+            Ok(Some(reply)) => {
+                let request = IngestRequest {
+                    role: "bot".into(),
+                    text: reply.text.clone(),
+                    at: None,
+                    intent: reply.intent,
+                    confidence: reply.confidence.map(|c| c.clamp(0.0, 1.0)),
+                    customer: None,
+                    channel: None,
+                };
+                desk.ingest(tenant, &id, request, None).await?;
+                said = Some(reply.text);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(tenant, error = %e, "the widget's bot did not answer"),
+        }
+    }
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(WidgetPosted {
+            seq,
+            handoff_open,
+            bot: said,
+        }),
+    ))
+}
+
+/// Where to start the stream.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StreamQuery {
+    /// Send messages from this position on (default 0: all of them).
+    from: Option<i64>,
+}
+
+struct Cursor {
+    state: AppState,
+    tenant: String,
+    id: String,
+    next: i64,
+    shown: Option<serde_json::Value>,
+    pending: VecDeque<Event>,
+    changed: tokio::sync::watch::Receiver<u64>,
+    closing: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Cursor {
+    /// Queue what changed since the last look: new messages, and who has the conversation.
+    async fn look(&mut self) -> Result<(), ApiError> {
+        let store = self.state.desk.store();
+        let version = self.state.desk.version(&self.tenant)?;
+        let config = &version.config;
+        for m in store.messages(&self.tenant, &self.id).await? {
+            if m.seq < self.next {
+                continue;
+            }
+            self.next = m.seq + 1;
+            let agent_name = m
+                .agent_id
+                .as_deref()
+                .and_then(|a| config.agent(a))
+                .map(|a| a.first_name().to_string());
+            let notice = m
+                .message
+                .intent
+                .as_deref()
+                .filter(|_| m.message.role == baton_plugin_sdk::Role::System)
+                .and_then(|i| i.strip_prefix("notice."));
+            let data = serde_json::json!({"seq": m.seq, "role": m.message.role, "text": m.message.text,
+                "at_ms": m.message.at_ms, "agent_name": agent_name, "notice": notice});
+            self.pending.push_back(
+                Event::default()
+                    .id(m.seq.to_string())
+                    .event("message")
+                    .data(data.to_string()),
+            );
+        }
+        let open = store.open_handoff(&self.tenant, &self.id).await?;
+        let now = match &open {
+            None => serde_json::json!({"with": "bot"}),
+            Some(h) if h.state == HandoffState::Accepted => {
+                let name = h.accepted_by.as_deref().and_then(|a| config.agent(a));
+                serde_json::json!({"with": "agent", "agent_name": name.map(|a| a.first_name()), "business": config.name})
+            }
+            Some(_) => serde_json::json!({"with": "waiting"}),
+        };
+        if self.shown.as_ref() != Some(&now) {
+            self.pending
+                .push_back(Event::default().event("state").data(now.to_string()));
+            self.shown = Some(now);
+        }
+        Ok(())
+    }
+}
+
+/// The session's conversation, live: `message` events (customer, bot, agent and notice
+/// messages; agents by first name) and `state` events (`bot`, `waiting`, `agent`).
+#[utoipa::path(
+    get, path = "/v1/widget/conversations/{id}/stream", tag = "widget",
+    params(("id" = String, Path), StreamQuery, ("X-Baton-Session" = String, Header, description = "The session token")),
+    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"), (status = 403, body = super::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn stream(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<StreamQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let tenant = session_tenant(&state, &caller, &id, &headers)
+        .await?
+        .to_string();
+    let cursor = Cursor {
+        changed: state.desk.subscribe(),
+        closing: state.desk.closing(),
+        state,
+        tenant,
+        id,
+        next: q.from.unwrap_or(0).max(0),
+        shown: None,
+        pending: VecDeque::new(),
+    };
+    let events = stream::unfold(cursor, |mut c| async move {
+        loop {
+            if *c.closing.borrow() {
+                return None;
+            }
+            if let Some(e) = c.pending.pop_front() {
+                return Some((Ok(e), c));
+            }
+            if let Err(e) = c.look().await {
+                tracing::warn!(error = %e.message, "widget stream read failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+            if c.pending.is_empty() {
+                tokio::select! {
+                    _ = tokio::time::timeout(Duration::from_secs(1), c.changed.changed()) => {}
+                    _ = c.closing.changed() => {}
+                }
+            }
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// The widget's routes: its API (open to any origin) and its assets.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/widget/sessions", post(open_session))
+        .route("/v1/widget/conversations/{id}/messages", post(post_message))
+        .route("/v1/widget/conversations/{id}/stream", get(stream))
+        .layer(axum::middleware::from_fn(widget::cors))
+        .merge(widget::asset_routes())
+}
