@@ -1,6 +1,8 @@
 //! Baton's host integration tests: one binary, a module per concern (as wasmtime does).
 
+mod alerts;
 mod api;
+mod channels;
 mod cli;
 mod durability;
 mod engine;
@@ -14,3 +16,4 @@ mod scaffold;
 mod scripted;
 mod store;
 mod support;
+mod widget;
