@@ -103,6 +103,14 @@ impl TriggerPlugin {
         self.limits
     }
 
+    /// The same plugin with a deadline of at least `deadline` (memory cap unchanged): for
+    /// checks whose point is the decision, not the timing, such as self-tests at load.
+    pub fn with_deadline_at_least(&self, deadline: std::time::Duration) -> TriggerPlugin {
+        let mut relaxed = self.clone();
+        relaxed.limits.deadline = relaxed.limits.deadline.max(deadline);
+        relaxed
+    }
+
     /// Instantiate fresh and run `configure`; `Ok(Err)` is the plugin's own refusal.
     pub(super) async fn configured(
         &self,
