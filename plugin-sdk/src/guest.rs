@@ -233,6 +233,21 @@ macro_rules! shared_conversions {
     };
 }
 
-shared_conversions!(tw, customer_t, clock_t, reason_in_t, reason_out_t, priority_in_t, priority_out_t);
-shared_conversions!(rw, customer_r, clock_r, reason_in_r, reason_out_r, priority_in_r, priority_out_r);
-
+shared_conversions!(
+    tw,
+    customer_t,
+    clock_t,
+    reason_in_t,
+    reason_out_t,
+    priority_in_t,
+    priority_out_t
+);
+shared_conversions!(
+    rw,
+    customer_r,
+    clock_r,
+    reason_in_r,
+    reason_out_r,
+    priority_in_r,
+    priority_out_r
+);

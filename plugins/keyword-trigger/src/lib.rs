@@ -24,7 +24,12 @@ impl TriggerPolicy for KeywordTrigger {
 
     fn evaluate(&self, c: &Conversation) -> Decision {
         let text = c.last_customer_text().to_lowercase();
-        if let Some(w) = self.0.words.iter().find(|w| text.contains(&w.to_lowercase())) {
+        if let Some(w) = self
+            .0
+            .words
+            .iter()
+            .find(|w| text.contains(&w.to_lowercase()))
+        {
             return Decision::escalate(Reason::ExplicitRequest, Priority::High)
                 .because(format!("the customer wrote `{w}`"));
         }
