@@ -141,6 +141,13 @@ impl Sandbox {
         let backstop = self.limits.deadline * 2 + Duration::from_millis(50);
         let outcome = tokio::time::timeout(backstop, call(&mut self.store)).await;
         match outcome {
+            Err(_) if self.store.data().limiter.denied => Err(Fault::new(
+                FaultKind::OutOfMemory,
+                format!(
+                    "asked for more than its {} MiB memory cap",
+                    self.limits.memory_bytes >> 20
+                ),
+            )),
             Err(_) => Err(Fault::new(
                 FaultKind::Timeout,
                 format!(

@@ -197,7 +197,9 @@ impl Desk {
         }
         let lock = self.conversation_lock(tenant, &current.conversation_id);
         let _guard = lock.lock().await;
-        let mut conversation = self.conversation_of(tenant, &current.conversation_id).await?;
+        let mut conversation = self
+            .conversation_of(tenant, &current.conversation_id)
+            .await?;
         let now = now_ms();
         let mut h = current.clone();
         h.state = HandoffState::Accepted;
@@ -374,7 +376,9 @@ impl Desk {
         }
         let lock = self.conversation_lock(tenant, &current.conversation_id);
         let _guard = lock.lock().await;
-        let mut conversation = self.conversation_of(tenant, &current.conversation_id).await?;
+        let mut conversation = self
+            .conversation_of(tenant, &current.conversation_id)
+            .await?;
         let now = now_ms();
         let mut h = current.clone();
         h.closed_ms = Some(now);

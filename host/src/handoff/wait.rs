@@ -89,7 +89,10 @@ impl super::Desk {
             return Ok(None);
         }
         let version = self.version(tenant)?;
-        let (presence, stats) = (self.store.presence(tenant).await?, self.store.live_stats(tenant).await?);
+        let (presence, stats) = (
+            self.store.presence(tenant).await?,
+            self.store.live_stats(tenant).await?,
+        );
         let roster = super::roster::build(&version.config, &presence, &stats);
         Ok(Some(self.wait_for(tenant, h, &roster, &stats).await?))
     }
@@ -104,18 +107,46 @@ impl super::Desk {
         stats: &crate::store::LiveStats,
     ) -> Result<WaitEstimate, super::DeskError> {
         use crate::store::{HandoffFilter, HandoffState};
-        let on_shift = roster.agents.iter().filter(|a| a.presence != baton_plugin_sdk::Presence::Offline).count();
+        let on_shift = roster
+            .agents
+            .iter()
+            .filter(|a| a.presence != baton_plugin_sdk::Presence::Offline)
+            .count();
         if h.state == HandoffState::Offered {
-            return Ok(estimate(1, 1, on_shift, &stats.recent_handle_ms, &stats.recent_accept_ms));
+            return Ok(estimate(
+                1,
+                1,
+                on_shift,
+                &stats.recent_handle_ms,
+                &stats.recent_accept_ms,
+            ));
         }
         let waiting = self
             .store
-            .handoffs(tenant, &HandoffFilter { state: Some(HandoffState::Queued), queue: Some(h.queue.clone()), limit: 1000, ..HandoffFilter::default() })
+            .handoffs(
+                tenant,
+                &HandoffFilter {
+                    state: Some(HandoffState::Queued),
+                    queue: Some(h.queue.clone()),
+                    limit: 1000,
+                    ..HandoffFilter::default()
+                },
+            )
             .await?;
         let ahead = waiting
             .iter()
-            .filter(|o| o.id != h.id && (o.priority > h.priority || (o.priority == h.priority && o.opened_ms <= h.opened_ms)))
+            .filter(|o| {
+                o.id != h.id
+                    && (o.priority > h.priority
+                        || (o.priority == h.priority && o.opened_ms <= h.opened_ms))
+            })
             .count() as u32;
-        Ok(estimate(ahead + 1, super::roster::available(roster), on_shift, &stats.recent_handle_ms, &stats.recent_accept_ms))
+        Ok(estimate(
+            ahead + 1,
+            super::roster::available(roster),
+            on_shift,
+            &stats.recent_handle_ms,
+            &stats.recent_accept_ms,
+        ))
     }
 }
