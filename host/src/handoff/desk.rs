@@ -43,6 +43,9 @@ impl From<StoreError> for DeskError {
     }
 }
 
+/// `(tenant, conversation)` → the lock its writes take.
+type ConversationLocks = HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>;
+
 /// The handoff service: store, tenants and a wake-up signal for live streams.
 #[derive(Clone)]
 pub struct Desk {
@@ -53,7 +56,7 @@ pub struct Desk {
     /// Set when the host shuts down, so long-lived streams end and the server can exit.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
     /// One lock per conversation being written, so its events are applied in order.
-    locks: Arc<Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>>,
+    locks: Arc<Mutex<ConversationLocks>>,
     /// Counters and histograms for `GET /metrics`.
     pub(crate) metrics: Arc<crate::report::Metrics>,
 }

@@ -262,7 +262,9 @@ impl Desk {
         let offered_to_agent =
             current.state == HandoffState::Offered && current.offered_to.as_deref() == Some(agent);
         let queued = current.state == HandoffState::Queued;
-        if !offered_to_agent && !(queued && !timed_out) {
+        // The agent it is offered to may decline it; anyone may pass on a queued one, but a
+        // timeout only ever concerns an offer.
+        if !(offered_to_agent || queued && !timed_out) {
             return Err(DeskError::Conflict(format!(
                 "handoff `{id}` is not offered to `{agent}`"
             )));

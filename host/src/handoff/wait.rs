@@ -50,32 +50,6 @@ pub fn estimate(
     WaitEstimate { position, seconds }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_free_agent_means_only_the_time_to_accept() {
-        assert_eq!(
-            estimate(1, 1, 1, &[], &[30_000, 90_000, 60_000]).seconds,
-            60
-        );
-    }
-
-    #[test]
-    fn a_queue_waits_for_handle_times() {
-        // Third in line, nobody free, two agents each handling ~5 minutes.
-        let e = estimate(3, 0, 2, &[300_000; 5], &[20_000]);
-        assert_eq!(e.seconds, 20 + 2 * 300);
-    }
-
-    #[test]
-    fn nobody_signed_in_still_gives_a_finite_estimate() {
-        let e = estimate(1, 0, 0, &[], &[]);
-        assert_eq!(e.seconds, DEFAULT_ACCEPT_SECS + DEFAULT_HANDLE_SECS);
-    }
-}
-
 impl super::Desk {
     /// Where an open handoff's customer stands now: recomputed from the live queue, so the
     /// estimate moves as the queue does. `None` once a person has accepted.
@@ -148,5 +122,31 @@ impl super::Desk {
             &stats.recent_handle_ms,
             &stats.recent_accept_ms,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_free_agent_means_only_the_time_to_accept() {
+        assert_eq!(
+            estimate(1, 1, 1, &[], &[30_000, 90_000, 60_000]).seconds,
+            60
+        );
+    }
+
+    #[test]
+    fn a_queue_waits_for_handle_times() {
+        // Third in line, nobody free, two agents each handling ~5 minutes.
+        let e = estimate(3, 0, 2, &[300_000; 5], &[20_000]);
+        assert_eq!(e.seconds, 20 + 2 * 300);
+    }
+
+    #[test]
+    fn nobody_signed_in_still_gives_a_finite_estimate() {
+        let e = estimate(1, 0, 0, &[], &[]);
+        assert_eq!(e.seconds, DEFAULT_ACCEPT_SECS + DEFAULT_HANDLE_SECS);
     }
 }

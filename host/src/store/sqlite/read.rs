@@ -24,9 +24,8 @@ fn handoffs_where(
     bodies.iter().map(|b| decode(b)).collect()
 }
 
-fn message_row(
-    r: &Row<'_>,
-) -> rusqlite::Result<(
+/// A `messages` row as read: seq, role, text, at_ms, intent, confidence, agent_id.
+type MessageColumns = (
     i64,
     String,
     String,
@@ -34,7 +33,9 @@ fn message_row(
     Option<String>,
     Option<f64>,
     Option<String>,
-)> {
+);
+
+fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageColumns> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -46,9 +47,8 @@ fn message_row(
     ))
 }
 
-fn key_row(
-    r: &Row<'_>,
-) -> rusqlite::Result<(
+/// An `api_keys` row as read, in `KEY_COLUMNS` order.
+type KeyColumns = (
     String,
     String,
     Option<String>,
@@ -56,7 +56,9 @@ fn key_row(
     Option<String>,
     i64,
     Option<i64>,
-)> {
+);
+
+fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyColumns> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -68,17 +70,7 @@ fn key_row(
     ))
 }
 
-fn to_key(
-    k: (
-        String,
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-        i64,
-        Option<i64>,
-    ),
-) -> Result<KeyRow, StoreError> {
+fn to_key(k: KeyColumns) -> Result<KeyRow, StoreError> {
     Ok(KeyRow {
         id: k.0,
         hash: k.1,
