@@ -15,6 +15,7 @@ fn new_and_build(name: &str, lang: &str, world: &str) -> tempfile::TempDir {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path().join(name);
     let stock = work.path().join("stock");
+    let sdk = root().join("plugin-sdk");
     std::fs::create_dir_all(&stock).unwrap();
     for p in ["skills-router", "standard-trigger"] {
         std::fs::copy(plugin(p), stock.join(format!("{p}.wasm"))).unwrap();
@@ -44,6 +45,10 @@ fn new_and_build(name: &str, lang: &str, world: &str) -> tempfile::TempDir {
         dir.as_os_str(),
         "--stock".as_ref(),
         stock.as_os_str(),
+        // Named, not found from where `baton` was built: a shared target folder may hold a
+        // `baton` built from another checkout.
+        "--sdk".as_ref(),
+        sdk.as_os_str(),
     ]);
     assert!(
         out.status.success(),

@@ -20,6 +20,8 @@ else
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "componentize-py==$version"
   fi
+  # Bindings for an editor, replaced whole (componentize-py refuses to write over them).
+  rm -rf out/bindings
   "$venv/bin/componentize-py" -d wit -w "$world" bindings out/bindings >/dev/null
   "$venv/bin/componentize-py" -d wit -w "$world" componentize -p . policy \
     -o out/policy.wasm.tmp >/dev/null
