@@ -1,6 +1,7 @@
 //! The HTTP API: one uniform handoff API for channels and agent tools.
 
 mod admin;
+pub(crate) mod asset;
 mod agents;
 mod auth;
 mod conversations;

@@ -5,12 +5,12 @@
 //! keeps in `sessionStorage`; the live queue comes from `GET /v1/events` read with `fetch()`
 //! so the key travels in the `Authorization` header, never in a URL.
 
+use crate::api::asset::Asset;
 use crate::api::AppState;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 const INDEX_HTML: &str = include_str!("inbox/index.html");
@@ -21,60 +21,24 @@ const INBOX_JS: &str = include_str!("inbox/inbox.js");
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// One embedded file with its content type and a strong ETag.
-struct Asset {
-    body: &'static str,
-    content_type: &'static str,
-    etag: HeaderValue,
-}
-
-fn asset(body: &'static str, content_type: &'static str) -> Asset {
-    let digest = Sha256::digest(body.as_bytes());
-    let etag = format!("\"{}\"", hex::encode(&digest[..12]));
-    Asset {
-        body,
-        content_type,
-        etag: HeaderValue::from_str(&etag).expect("hex is a valid header value"),
-    }
-}
-
 fn assets() -> &'static [Asset; 3] {
     static ASSETS: OnceLock<[Asset; 3]> = OnceLock::new();
     ASSETS.get_or_init(|| {
         [
-            asset(INDEX_HTML, "text/html; charset=utf-8"),
-            asset(INBOX_CSS, "text/css; charset=utf-8"),
-            asset(INBOX_JS, "text/javascript; charset=utf-8"),
+            Asset::new(INDEX_HTML, "text/html; charset=utf-8"),
+            Asset::new(INBOX_CSS, "text/css; charset=utf-8"),
+            Asset::new(INBOX_JS, "text/javascript; charset=utf-8"),
         ]
     })
 }
 
-/// Serve an asset; revalidated on every load (`no-cache`) and answered with 304 when unchanged,
-/// so a new binary's page is picked up at once and an unchanged one costs a round trip.
+/// Serve an inbox asset with the page's policy: only this origin, no framing, no referrer.
 fn serve(a: &Asset, request: &HeaderMap) -> Response {
-    let fresh = request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == a.etag));
-    let mut response = if fresh {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        a.body.into_response()
-    };
+    let mut response = a.serve(request);
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(a.content_type),
-    );
-    h.insert(header::ETAG, a.etag.clone());
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
     );
     h.insert(
         header::REFERRER_POLICY,
@@ -108,6 +72,7 @@ pub fn routes() -> Router<AppState> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[test]
     fn the_page_names_its_assets_by_their_routes() {
@@ -116,12 +81,11 @@ mod tests {
     }
 
     #[test]
-    fn an_unchanged_asset_is_not_sent_again() {
-        let a = &assets()[1];
-        let mut h = HeaderMap::new();
-        h.insert(header::IF_NONE_MATCH, a.etag.clone());
-        assert_eq!(serve(a, &h).status(), StatusCode::NOT_MODIFIED);
-        assert_eq!(serve(a, &HeaderMap::new()).status(), StatusCode::OK);
+    fn inbox_assets_carry_the_page_policy() {
+        let r = serve(&assets()[2], &HeaderMap::new());
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_SECURITY_POLICY], CSP);
+        assert_eq!(r.headers()[header::X_FRAME_OPTIONS], "DENY");
     }
 
     #[test]

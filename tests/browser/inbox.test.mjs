@@ -249,7 +249,9 @@ test("two agents take a handoff in the inbox, live", { timeout: 180_000 }, async
     await sam.keyboard.press("a");
     await sam.locator("#reply").waitFor({ state: "visible", timeout: WAIT });
     assert.equal(await sam.locator("#reply-text").inputValue(), packet.brief.read_back);
-    assert.equal(await sam.evaluate(() => document.activeElement.id), "reply-text");
+    // Focus moves to the reply box once the accepted view has rendered (under load, a beat
+    // after it becomes visible).
+    await sam.waitForFunction(() => document.activeElement && document.activeElement.id === "reply-text", null, { timeout: WAIT });
     await sam.locator("#h-state").getByText("With you").waitFor();
     await jo.locator(`.card-link[data-id="${first.handoff.id}"]`).waitFor({ state: "detached", timeout: WAIT });
     await sam.locator(`#mine .card-link[data-id="${first.handoff.id}"]`).waitFor({ timeout: WAIT });

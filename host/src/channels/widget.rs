@@ -8,6 +8,7 @@
 //! write-once), and every widget call presents key and token, so a session reaches only
 //! its own conversation.
 
+use crate::api::asset::Asset;
 use crate::api::AppState;
 use crate::store::{hash_key, SharedStore, StoreError, StoredResponse, WriteSet};
 use axum::extract::{Query, Request};
@@ -18,7 +19,6 @@ use axum::routing::get;
 use axum::Router;
 use rand::RngCore;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 /// The header carrying a widget session's token.
@@ -106,59 +106,23 @@ pub async fn cors(request: Request, next: Next) -> Response {
     response
 }
 
-struct Asset {
-    body: &'static str,
-    content_type: &'static str,
-    etag: HeaderValue,
-}
-
-fn asset(body: &'static str, content_type: &'static str) -> Asset {
-    let digest = Sha256::digest(body.as_bytes());
-    let etag = HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..12])))
-        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
-    Asset {
-        body,
-        content_type,
-        etag,
-    }
-}
-
 fn assets() -> &'static [Asset; 3] {
     static ASSETS: OnceLock<[Asset; 3]> = OnceLock::new();
     ASSETS.get_or_init(|| {
         [
-            asset(WIDGET_JS, "text/javascript; charset=utf-8"),
-            asset(WIDGET_CSS, "text/css; charset=utf-8"),
-            asset(DEMO_CSS, "text/css; charset=utf-8"),
+            Asset::new(WIDGET_JS, "text/javascript; charset=utf-8"),
+            Asset::new(WIDGET_CSS, "text/css; charset=utf-8"),
+            Asset::new(DEMO_CSS, "text/css; charset=utf-8"),
         ]
     })
 }
 
-/// A static asset any site may load (revalidated on every load, 304 when unchanged).
+/// A static asset any site may load.
 fn serve(a: &Asset, request: &HeaderMap) -> Response {
-    let fresh = request
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == a.etag));
-    let mut response = if fresh {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        a.body.into_response()
-    };
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(a.content_type),
-    );
-    h.insert(header::ETAG, a.etag.clone());
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(
+    let mut response = a.serve(request);
+    response.headers_mut().insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
     );
     response
 }
