@@ -1,8 +1,8 @@
 //! The HTTP API: one uniform handoff API for channels and agent tools.
 
 mod admin;
-pub(crate) mod asset;
 mod agents;
+pub(crate) mod asset;
 mod auth;
 mod conversations;
 mod error;
