@@ -9,6 +9,7 @@
 mod cache;
 mod contract;
 mod fault;
+mod link;
 mod reuse;
 mod routing;
 mod sandbox;

@@ -45,19 +45,8 @@ impl RoutingPlugin {
         limits: Limits,
         label: PluginLabel,
     ) -> Result<Self, LoadError> {
-        let plugin_path = std::path::PathBuf::from(&*label.plugin);
-        let path = || plugin_path.clone();
-        let pre = runtime
-            .linker
-            .instantiate_pre(&compiled.component)
-            .map_err(|e| LoadError::Link {
-                path: path(),
-                detail: format!("{e:#}"),
-            })?;
-        let indices = api::GuestIndices::new(&pre).map_err(|e| LoadError::Link {
-            path: path(),
-            detail: format!("{e:#}"),
-        })?;
+        let path = std::path::PathBuf::from(&*label.plugin);
+        let (pre, indices) = super::link::link(&runtime, &compiled, &path, api::GuestIndices::new)?;
         let plugin = RoutingPlugin {
             runtime,
             compiled,
@@ -67,18 +56,11 @@ impl RoutingPlugin {
             limits,
             label,
         };
+        // Run `configure` once now so a refused config is a load error.
         let mut sandbox = Sandbox::new(&plugin.runtime, plugin.limits);
-        match plugin.configured(&mut sandbox).await {
-            Ok(Ok(_)) => Ok(plugin),
-            Ok(Err(message)) => Err(LoadError::Config {
-                path: path(),
-                message,
-            }),
-            Err(fault) => Err(LoadError::Fault {
-                path: path(),
-                fault,
-            }),
-        }
+        let outcome = plugin.configured(&mut sandbox).await;
+        super::link::configured_at_load(&path, outcome)?;
+        Ok(plugin)
     }
 
     /// Hex SHA-256 of the plugin's bytes.
