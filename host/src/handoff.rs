@@ -11,6 +11,7 @@ mod ingest;
 mod lifecycle;
 mod notice;
 mod queue;
+mod retry;
 mod roster;
 mod wait;
 

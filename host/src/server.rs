@@ -1,6 +1,10 @@
 //! `baton serve`: the store, the engine, the tenants and their watcher, background work
 //! (offer timeouts, queue promotion, webhook delivery) and the HTTP API.
 
+mod background;
+
+pub use background::LEASE_MS;
+
 use crate::api::{self, AppState};
 use crate::handoff::Desk;
 use crate::tenants::{self, ReloadOutcome, Tenants};
@@ -12,6 +16,9 @@ use std::time::Duration;
 pub struct Host {
     /// The handoff service.
     pub desk: Desk,
+    /// This host's id (`hostname:pid`, plus `.n` for the n-th host of one process): its
+    /// leases and the versions it reports carry it.
+    pub id: Arc<str>,
     /// Keeps the folder watched while alive.
     _watch: Option<tenants::WatchHandle>,
 }
@@ -44,7 +51,7 @@ pub async fn start_with(policies: PathBuf, data: &str, options: Options) -> anyh
         }
         None => None,
     };
-    let store = crate::store::open(data)?;
+    let store = crate::store::open(data).await?;
     let engine = crate::cli::engine(Some(data))?;
     let tenants = Tenants::new(engine, &policies);
     for (file, outcome) in tenants.load_all().await {
@@ -66,46 +73,27 @@ pub async fn start_with(policies: PathBuf, data: &str, options: Options) -> anyh
         }
     };
     let desk = Desk::new(store.clone(), tenants.clone());
-    spawn_background(desk.clone(), mailer);
+    let id = host_id();
+    background::spawn(desk.clone(), id.clone(), mailer);
     Ok(Host {
         desk,
+        id,
         _watch: watch,
     })
 }
 
-fn spawn_background(desk: Desk, mailer: Option<Arc<crate::alerts::email::Mailer>>) {
-    let channels = crate::channels::outbound::ChannelSender::new(
-        desk.store().clone(),
-        desk.tenants().clone(),
-        mailer,
-    );
-    let deliverer = crate::alerts::Deliverer::new(desk.store().clone())
-        .with_metrics(desk.metrics().clone())
-        .with_channels(channels);
-    tokio::spawn(crate::alerts::run_deliveries(deliverer, desk.subscribe()));
-    tokio::spawn(crate::report::retention::run(desk.clone()));
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            if let Err(e) = desk.expire_offers().await {
-                tracing::warn!(error = %e, "offer timeouts failed");
-            }
-            for tenant in desk.tenants().ids() {
-                match desk.promote(&tenant).await {
-                    Ok(_) | Err(crate::handoff::DeskError::TenantUnavailable(_)) => {}
-                    Err(e) => tracing::warn!(tenant, error = %e, "queue promotion failed"),
-                }
-            }
-        }
-    });
-}
-
-/// This host's id for status pages.
-pub fn host_id() -> Arc<str> {
+/// A new host's id: `hostname:pid`, and `.n` after the first host of a process (tests run
+/// several hosts in one process).
+fn host_id() -> Arc<str> {
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let name = std::fs::read_to_string("/etc/hostname")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "host".into());
-    format!("{name}:{}", std::process::id()).into()
+    let pid = std::process::id();
+    match STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+        0 => format!("{name}:{pid}").into(),
+        n => format!("{name}:{pid}.{n}").into(),
+    }
 }
 
 /// Serve until Ctrl-C or SIGTERM.
@@ -118,7 +106,7 @@ pub async fn run(
     let host = start_with(policies, &data, options).await?;
     let app = api::router(AppState {
         desk: host.desk.clone(),
-        host_id: host_id(),
+        host_id: host.id.clone(),
     });
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
@@ -127,11 +115,15 @@ pub async fn run(
     tracing::info!(%addr, "baton is serving");
     // One line on stdout that tools (and tests) can wait for.
     println!("listening on http://{addr}");
-    let desk = host.desk.clone();
+    let (desk, id) = (host.desk.clone(), host.id.clone());
     let stopping = async move {
         shutdown().await;
         // End live streams; give requests in flight a moment, then stop regardless.
         desk.shut_down();
+        // Another host takes over the queue now rather than when the lease runs out.
+        if let Err(e) = desk.store().release_leases(&id).await {
+            tracing::warn!(error = %e, "cannot release this host's leases");
+        }
         tokio::spawn(async {
             tokio::time::sleep(Duration::from_secs(5)).await;
             tracing::warn!("requests still open after 5 s; exiting");

@@ -4,18 +4,22 @@
 //!
 //! Writes are *write sets* applied atomically: everything one request changes commits
 //! together or not at all, and nothing is acknowledged before it is durable. Every read and
-//! write is scoped by tenant. The SQLite backend is embedded; the interface is shaped so a
-//! shared PostgreSQL backend can implement it for several hosts.
+//! write is scoped by tenant. The SQLite backend is embedded, for one host; the PostgreSQL
+//! backend is shared by several hosts acting as one service.
 
+mod encode;
 mod keys;
 mod model;
 mod outbox;
+mod postgres;
 mod reporting;
 mod sqlite;
 
+pub use encode::webhook_body;
 pub use keys::{hash_key, new_key, KeyRole, KeySpec, NewKey};
 pub use model::*;
 pub use outbox::OutboxCount;
+pub use postgres::{is_url as is_database_url, redact as redact_url, PgStore};
 pub use reporting::*;
 pub use sqlite::SqliteStore;
 
@@ -31,9 +35,27 @@ pub enum StoreError {
     /// The store cannot take writes now (disk full, read-only, database down).
     #[error("the store is unavailable: {0}")]
     Unavailable(String),
+    /// Another host wrote the same rows at the same moment and this write set lost; it
+    /// changed nothing, and running the request again (on fresh reads) is safe.
+    #[error("a concurrent write won: {0}")]
+    Raced(String),
     /// Anything else the database said.
     #[error("store error: {0}")]
     Database(String),
+}
+
+/// One host's active version of one tenant, as it last reported it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct HostVersion {
+    /// The host (`hostname:pid`).
+    pub host: String,
+    /// The tenant.
+    #[serde(skip)]
+    pub tenant: String,
+    /// The version it serves.
+    pub version: String,
+    /// When it last said so, ms since the epoch.
+    pub seen_ms: i64,
 }
 
 /// The store interface.
@@ -98,7 +120,9 @@ pub trait Store: Send + Sync + 'static {
         now_ms: i64,
         limit: usize,
     ) -> Result<Vec<(String, HandoffRow)>, StoreError>;
-    /// Webhook deliveries due at `now_ms`, across tenants.
+    /// Webhook deliveries due at `now_ms`, across tenants. A shared backend *claims* them:
+    /// no other host is handed the same rows until [`CLAIM_MS`] has passed, so each row is
+    /// attempted by one host, and a host that dies mid-delivery leaves them to another.
     async fn due_deliveries(&self, now_ms: i64, limit: usize)
         -> Result<Vec<OutboxRow>, StoreError>;
     /// Record a delivery attempt's outcome.
@@ -138,17 +162,52 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64, StoreError>;
     /// Every tenant with rows in the decision log.
     async fn decision_log_tenants(&self) -> Result<Vec<String>, StoreError>;
+
+    // Several hosts on one store.
+
+    /// Take or renew the lease `name` for `holder` for `ttl_ms`; `true` if `holder` has it.
+    /// A lease whose holder stopped renewing it is free once it has run out. The embedded
+    /// store serves one host, which always holds every lease.
+    async fn lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<bool, StoreError> {
+        let _ = (name, holder, ttl_ms);
+        Ok(true)
+    }
+    /// Give up `holder`'s leases (a host shutting down), so another host takes over at once.
+    async fn release_leases(&self, holder: &str) -> Result<(), StoreError> {
+        let _ = holder;
+        Ok(())
+    }
+    /// Record the versions `host` serves now: `(tenant, version)`.
+    async fn report_versions(
+        &self,
+        host: &str,
+        versions: &[(String, String)],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let _ = (host, versions, now_ms);
+        Ok(())
+    }
+    /// What every host reported since `since_ms`. The embedded store has only this host,
+    /// which the caller knows: empty.
+    async fn host_versions(&self, since_ms: i64) -> Result<Vec<HostVersion>, StoreError> {
+        let _ = since_ms;
+        Ok(Vec::new())
+    }
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
 }
+
+/// How long a claimed outbox row is left to the host that claimed it.
+pub const CLAIM_MS: i64 = 30_000;
 
 /// A shared handle to whichever backend serves this host.
 pub type SharedStore = Arc<dyn Store>;
 
-/// Open the store named by `--data`: a folder path (SQLite inside it).
-pub fn open(data: &str) -> Result<SharedStore, StoreError> {
-    if data.starts_with("postgres://") || data.starts_with("postgresql://") {
-        return Err(StoreError::Unavailable(
-            "PostgreSQL is not supported by this build yet; use a folder path for the embedded store".into(),
-        ));
+/// Open the store named by `--data`: a `postgres://` URL (shared by several hosts) or a
+/// folder path (SQLite inside it, one host).
+pub async fn open(data: &str) -> Result<SharedStore, StoreError> {
+    if postgres::is_url(data) {
+        return Ok(Arc::new(PgStore::open(data).await?));
     }
     Ok(Arc::new(SqliteStore::open(std::path::Path::new(data))?))
 }

@@ -81,7 +81,9 @@ impl From<DeskError> for ApiError {
         match e {
             DeskError::NotFound(what) => ApiError::not_found(what),
             DeskError::Invalid { field, message } => ApiError::invalid(field, message),
-            DeskError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            DeskError::Conflict(m) | DeskError::Raced(m) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", m)
+            }
             DeskError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             e @ DeskError::TenantUnavailable(_) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

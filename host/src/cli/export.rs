@@ -115,7 +115,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         },
     };
-    let store = crate::store::open(&args.data)?;
+    let store = crate::store::open(&args.data).await?;
     let window = store
         .recorded_window(&args.tenant, since, i64::MAX, 0, MAX_EXPORT)
         .await?;

@@ -85,7 +85,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
-            let store = store::open(&data)?;
+            let store = store::open(&data).await?;
             let key = new_key();
             store
                 .insert_key(KeyRow {
@@ -107,7 +107,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Revoke { id, data } => {
-            let store = store::open(&data)?;
+            let store = store::open(&data).await?;
             if store.revoke_key(&id).await? {
                 eprintln!("revoked key {id}");
                 Ok(ExitCode::SUCCESS)
@@ -117,7 +117,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             }
         }
         Command::List { tenant, data } => {
-            let store = store::open(&data)?;
+            let store = store::open(&data).await?;
             for k in store.keys(tenant.as_deref()).await? {
                 println!(
                     "{}  {:<8} tenant={:<20} agent={:<12} {}",

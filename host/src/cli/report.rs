@@ -50,7 +50,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             anyhow::anyhow!("`--group-by {s}`: use policy_version, reason, queue, agent or channel")
         })?),
     };
-    let store = crate::store::open(&args.data)?;
+    let store = crate::store::open(&args.data).await?;
     let window = store
         .recorded_window(
             &args.tenant,

@@ -28,6 +28,11 @@ pub enum DeskError {
     /// The tenant has no serving version.
     #[error("tenant `{0}` has no valid policy version loaded")]
     TenantUnavailable(String),
+    /// Another host wrote the same conversation at the same moment; the operation changed
+    /// nothing and is run again on fresh reads (see `retry.rs`). Reaches a caller as a
+    /// conflict only if it keeps losing.
+    #[error("{0}")]
+    Raced(String),
     /// The store is down or full.
     #[error("{0}")]
     Unavailable(String),
@@ -37,6 +42,7 @@ impl From<StoreError> for DeskError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(m) => DeskError::Conflict(m),
+            StoreError::Raced(m) => DeskError::Raced(m),
             StoreError::Unavailable(m) => DeskError::Unavailable(m),
             StoreError::Database(m) => DeskError::Unavailable(m),
         }

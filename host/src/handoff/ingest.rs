@@ -175,7 +175,7 @@ pub fn valid_conversation_id(id: &str) -> bool {
 
 impl Desk {
     /// Ingest one event of conversation `id`.
-    pub async fn ingest(
+    pub(super) async fn ingest_once(
         &self,
         tenant: &str,
         id: &str,

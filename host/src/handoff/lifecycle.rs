@@ -173,7 +173,7 @@ impl Desk {
 
     /// An agent accepts a handoff. Exactly one of several racing agents wins; the others
     /// get a conflict.
-    pub async fn accept(
+    pub(super) async fn accept_once(
         &self,
         tenant: &str,
         id: &str,
@@ -249,7 +249,7 @@ impl Desk {
     }
 
     /// An agent declines an offer (or it timed out): offer to the next on the route, or queue.
-    pub async fn decline(
+    pub(super) async fn decline_once(
         &self,
         tenant: &str,
         id: &str,
@@ -311,7 +311,7 @@ impl Desk {
     }
 
     /// The accepting agent writes to the customer.
-    pub async fn agent_message(
+    pub(super) async fn agent_message_once(
         &self,
         tenant: &str,
         id: &str,
@@ -359,7 +359,7 @@ impl Desk {
     }
 
     /// Close a handoff: resolved with an outcome, or handed back to the bot with a note.
-    pub async fn close(
+    pub(super) async fn close_once(
         &self,
         tenant: &str,
         id: &str,

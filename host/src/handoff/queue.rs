@@ -110,7 +110,8 @@ impl Desk {
                         a.load += 1;
                     }
                 }
-                Err(DeskError::Conflict(_)) => {} // accepted or changed meanwhile
+                // Accepted or changed meanwhile (here or on another host): next round.
+                Err(DeskError::Conflict(_) | DeskError::Raced(_)) => {}
                 Err(e) => return Err(e),
             }
         }

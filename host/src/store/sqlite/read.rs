@@ -1,14 +1,10 @@
 //! Queries, and the [`Store`] implementation that ties reads and writes together.
 
 use super::{db_error, write, SqliteStore};
+use crate::store::encode::{decode, from_name};
 use crate::store::*;
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-
-fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text)
-        .map_err(|e| StoreError::Database(format!("cannot decode a stored row: {e}")))
-}
 
 fn handoffs_where(
     conn: &Connection,
@@ -143,7 +139,7 @@ impl Store for SqliteStore {
                     Ok(MessageRow {
                         seq,
                         message: baton_plugin_sdk::Message {
-                            role: decode(&format!("\"{role}\""))?,
+                            role: from_name(&role)?,
                             text,
                             at_ms,
                             intent,
@@ -290,7 +286,7 @@ impl Store for SqliteStore {
                 .map_err(db_error)?;
             rows.into_iter()
                 .map(|(agent_id, presence, capacity, updated_ms)| {
-                    Ok(PresenceRow { agent_id, presence: decode(&format!("\"{presence}\""))?, capacity, updated_ms })
+                    Ok(PresenceRow { agent_id, presence: from_name(&presence)?, capacity, updated_ms })
                 })
                 .collect()
         })
@@ -510,5 +506,9 @@ impl Store for SqliteStore {
 
     async fn decision_log_tenants(&self) -> Result<Vec<String>, StoreError> {
         self.decision_log_tenants_impl().await
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
     }
 }

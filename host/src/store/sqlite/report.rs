@@ -1,16 +1,12 @@
 //! Queries for reports, export and decision-log retention.
 
 use super::{db_error, SqliteStore};
+use crate::store::encode::{decode, from_name};
 use crate::store::*;
 use rusqlite::{params, Connection};
 
 /// Rows deleted per write job when pruning, so other writes interleave.
 const PRUNE_BATCH: i64 = 5_000;
-
-fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text)
-        .map_err(|e| StoreError::Database(format!("cannot decode a stored row: {e}")))
-}
 
 fn conversations(
     conn: &Connection,
@@ -85,7 +81,7 @@ fn messages(conn: &Connection, tenant: &str, id: &str) -> Result<Vec<MessageRow>
             Ok(MessageRow {
                 seq,
                 message: baton_plugin_sdk::Message {
-                    role: decode(&serde_json::Value::String(role).to_string())?,
+                    role: from_name(&role)?,
                     text,
                     at_ms,
                     intent,

@@ -1,30 +1,9 @@
 //! Applying a write set inside the writer's transaction.
 
 use super::db_error;
+use crate::store::encode::{json, name_of, priority_rank, webhook_body};
 use crate::store::*;
 use rusqlite::{params, Connection, OptionalExtension};
-
-pub(crate) fn priority_rank(p: baton_plugin_sdk::Priority) -> i64 {
-    p as i64
-}
-
-fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(|e| StoreError::Database(format!("cannot encode: {e}")))
-}
-
-/// The exact body posted to a webhook for an event.
-pub fn webhook_body(tenant: &str, event: &NewEvent, id: i64) -> String {
-    serde_json::json!({
-        "id": id,
-        "type": event.kind,
-        "tenant": tenant,
-        "handoff_id": event.handoff_id,
-        "conversation_id": event.conversation_id,
-        "at_ms": event.at_ms,
-        "data": event.data,
-    })
-    .to_string()
-}
 
 fn put_handoff(
     conn: &Connection,
@@ -101,17 +80,14 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
             .ok_or_else(|| {
                 StoreError::Database("messages need their conversation in the write set".into())
             })?;
-        let role = serde_json::to_value(m.message.role)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let role = name_of(&m.message.role);
         conn.execute(
             "INSERT INTO messages (tenant, conversation_id, seq, role, text, at_ms, intent, confidence, agent_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![tenant, conversation, m.seq, role, m.message.text, m.message.at_ms, m.message.intent, m.message.confidence, m.agent_id],
         )
         .map_err(|e| match db_error(e) {
-            StoreError::Conflict(_) => StoreError::Conflict(format!(
+            StoreError::Conflict(_) => StoreError::Raced(format!(
                 "message {} of conversation `{conversation}` was written concurrently",
                 m.seq
             )),
@@ -203,10 +179,7 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
         put_handoff(conn, tenant, &u.row, None)?;
     }
     for p in &w.presence {
-        let presence = serde_json::to_value(p.presence)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let presence = name_of(&p.presence);
         conn.execute(
             "INSERT INTO presence (tenant, agent_id, presence, capacity, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (tenant, agent_id) DO UPDATE SET presence = excluded.presence, capacity = excluded.capacity,

@@ -1,0 +1,313 @@
+//! Applying a write set in one PostgreSQL transaction.
+//!
+//! Races between hosts are settled by the database: a handoff's preconditions are checked
+//! under its row lock (`FOR UPDATE`), a conversation's next message is a primary key two
+//! writers cannot both take, and event ids are handed out under the tenant's `event_ids` row
+//! lock so they commit in order.
+
+use super::db_error;
+use crate::store::encode::{json, name_of, priority_rank, webhook_body};
+use crate::store::*;
+use deadpool_postgres::Transaction;
+use tokio_postgres::types::ToSql;
+
+async fn exec(
+    tx: &Transaction<'_>,
+    sql: &str,
+    args: &[&(dyn ToSql + Sync)],
+) -> Result<u64, StoreError> {
+    let stmt = tx.prepare_cached(sql).await.map_err(db_error)?;
+    tx.execute(&stmt, args).await.map_err(db_error)
+}
+
+async fn put_handoff(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    h: &HandoffRow,
+    customer_key: Option<&str>,
+) -> Result<u64, StoreError> {
+    let body = json(h)?;
+    let (state, priority, rank) = (
+        h.state.as_str(),
+        h.priority.as_str(),
+        priority_rank(h.priority),
+    );
+    let open = h.state.is_open();
+    let columns: [&(dyn ToSql + Sync); 16] = [
+        &tenant,
+        &h.id,
+        &h.conversation_id,
+        &state,
+        &open,
+        &h.reason,
+        &priority,
+        &rank,
+        &h.queue,
+        &h.offered_to,
+        &h.offer_expires_ms,
+        &h.accepted_by,
+        &h.opened_ms,
+        &h.accepted_ms,
+        &h.closed_ms,
+        &body,
+    ];
+    let result = match customer_key {
+        // A new handoff also records who the customer is, for "previous agent" lookups.
+        Some(key) => {
+            let mut all = columns.to_vec();
+            all.push(&key);
+            exec(
+                tx,
+                "INSERT INTO handoffs (tenant, id, conversation_id, state, is_open, reason, priority, priority_rank, queue,
+                     offered_to, offer_expires_ms, accepted_by, opened_ms, accepted_ms, closed_ms, body, customer_key)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                &all,
+            )
+            .await
+        }
+        None => {
+            exec(
+                tx,
+                "UPDATE handoffs SET conversation_id = $3, state = $4, is_open = $5, reason = $6, priority = $7,
+                     priority_rank = $8, queue = $9, offered_to = $10, offer_expires_ms = $11, accepted_by = $12,
+                     opened_ms = $13, accepted_ms = $14, closed_ms = $15, body = $16
+                 WHERE tenant = $1 AND id = $2",
+                &columns,
+            )
+            .await
+        }
+    };
+    result.map_err(|e| match e {
+        StoreError::Conflict(_) => StoreError::Conflict(format!(
+            "conversation `{}` already has an open handoff",
+            h.conversation_id
+        )),
+        other => other,
+    })
+}
+
+/// Check an update's preconditions against the row as it is now, holding its lock until
+/// the transaction ends: of two hosts accepting at once, the second sees the first's write.
+async fn check_update(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    u: &HandoffUpdate,
+) -> Result<(), StoreError> {
+    let stmt = tx
+        .prepare_cached(
+            "SELECT state, offered_to, accepted_by FROM handoffs WHERE tenant = $1 AND id = $2 FOR UPDATE",
+        )
+        .await
+        .map_err(db_error)?;
+    let Some(row) = tx
+        .query_opt(&stmt, &[&tenant, &u.id])
+        .await
+        .map_err(db_error)?
+    else {
+        return Err(StoreError::Conflict(format!(
+            "handoff `{}` does not exist",
+            u.id
+        )));
+    };
+    let (state, offered_to, accepted_by): (String, Option<String>, Option<String>) =
+        (row.get(0), row.get(1), row.get(2));
+    let state = HandoffState::parse(&state)
+        .ok_or_else(|| StoreError::Database(format!("unknown stored state `{state}`")))?;
+    if !u.expect_states.is_empty() && !u.expect_states.contains(&state) {
+        return Err(StoreError::Conflict(format!(
+            "handoff `{}` is {}",
+            u.id,
+            state.as_str()
+        )));
+    }
+    if let Some(agent) = &u.expect_agent {
+        let offered = state == HandoffState::Offered;
+        let holder = if offered { offered_to } else { accepted_by };
+        if holder.as_deref() != Some(agent.as_str()) {
+            return Err(StoreError::Conflict(format!(
+                "handoff `{}` is not {} to `{agent}`",
+                u.id,
+                if offered { "offered" } else { "assigned" }
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Apply `w` for `tenant` inside `tx`; the caller commits, or drops `tx` on error.
+pub(crate) async fn apply(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    w: &WriteSet,
+) -> Result<Applied, StoreError> {
+    if let Some(c) = &w.conversation {
+        exec(
+            tx,
+            "INSERT INTO conversations (tenant, id, channel, customer, customer_key, message_count, created_ms, updated_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (tenant, id) DO UPDATE SET channel = excluded.channel, customer = excluded.customer,
+                 customer_key = excluded.customer_key, message_count = excluded.message_count,
+                 updated_ms = excluded.updated_ms",
+            &[&tenant, &c.id, &c.channel, &json(&c.customer)?, &c.customer_key, &c.message_count, &c.created_ms, &c.updated_ms],
+        )
+        .await?;
+    }
+    for m in &w.messages {
+        let conversation = w
+            .conversation
+            .as_ref()
+            .map(|c| c.id.as_str())
+            .ok_or_else(|| {
+                StoreError::Database("messages need their conversation in the write set".into())
+            })?;
+        let role = name_of(&m.message.role);
+        let confidence = m.message.confidence.map(f64::from);
+        exec(
+            tx,
+            "INSERT INTO messages (tenant, conversation_id, seq, role, text, at_ms, intent, confidence, agent_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[&tenant, &conversation, &m.seq, &role, &m.message.text, &m.message.at_ms, &m.message.intent, &confidence, &m.agent_id],
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => StoreError::Raced(format!(
+                "message {} of conversation `{conversation}` was written concurrently",
+                m.seq
+            )),
+            other => other,
+        })?;
+    }
+    for d in &w.decisions {
+        let reason = d.decision.reason.as_ref().map(|r| r.as_str().to_string());
+        exec(
+            tx,
+            "INSERT INTO decisions (tenant, conversation_id, message_seq, policy_version, role, escalate, reason, priority,
+                 tags, explanation, fault_kind, fault_detail, latency_us, at_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            &[
+                &tenant,
+                &d.conversation_id,
+                &d.message_seq,
+                &d.policy_version,
+                &d.role,
+                &d.decision.escalate,
+                &reason,
+                &d.decision.priority.as_str(),
+                &json(&d.decision.tags)?,
+                &d.decision.explanation,
+                &d.fault_kind,
+                &d.fault_detail,
+                &d.latency_us,
+                &d.at_ms,
+            ],
+        )
+        .await?;
+    }
+    for h in &w.new_handoffs {
+        let key = match w
+            .conversation
+            .as_ref()
+            .filter(|c| c.id == h.conversation_id)
+        {
+            Some(c) => c.customer_key.clone(),
+            None => {
+                let stmt = tx
+                    .prepare_cached(
+                        "SELECT customer_key FROM conversations WHERE tenant = $1 AND id = $2",
+                    )
+                    .await
+                    .map_err(db_error)?;
+                tx.query_opt(&stmt, &[&tenant, &h.conversation_id])
+                    .await
+                    .map_err(db_error)?
+                    .map(|r| r.get::<_, String>(0))
+                    .unwrap_or_default()
+            }
+        };
+        put_handoff(tx, tenant, h, Some(&key)).await?;
+    }
+    for u in &w.handoff_updates {
+        check_update(tx, tenant, u).await?;
+        put_handoff(tx, tenant, &u.row, None).await?;
+    }
+    for p in &w.presence {
+        let capacity = p.capacity.map(i64::from);
+        exec(
+            tx,
+            "INSERT INTO presence (tenant, agent_id, presence, capacity, updated_ms) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (tenant, agent_id) DO UPDATE SET presence = excluded.presence, capacity = excluded.capacity,
+                 updated_ms = excluded.updated_ms",
+            &[&tenant, &p.agent_id, &name_of(&p.presence), &capacity, &p.updated_ms],
+        )
+        .await?;
+    }
+    let mut applied = Applied::default();
+    if !w.events.is_empty() {
+        // Last in the transaction: the tenant's id row stays locked only until the commit.
+        let n = w.events.len() as i64;
+        let stmt = tx
+            .prepare_cached(
+                "INSERT INTO event_ids (tenant, last_id) VALUES ($1, $2)
+                 ON CONFLICT (tenant) DO UPDATE SET last_id = event_ids.last_id + excluded.last_id
+                 RETURNING last_id",
+            )
+            .await
+            .map_err(db_error)?;
+        let last: i64 = tx
+            .query_one(&stmt, &[&tenant, &n])
+            .await
+            .map_err(db_error)?
+            .get(0);
+        for (i, e) in w.events.iter().enumerate() {
+            let id = last - n + 1 + i as i64;
+            exec(
+                tx,
+                "INSERT INTO events (tenant, id, kind, handoff_id, conversation_id, data, at_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[
+                    &tenant,
+                    &id,
+                    &e.kind,
+                    &e.handoff_id,
+                    &e.conversation_id,
+                    &e.data.to_string(),
+                    &e.at_ms,
+                ],
+            )
+            .await?;
+            applied.event_ids.push(id);
+        }
+    }
+    for d in &w.deliveries {
+        let (Some(event), Some(id)) = (w.events.get(d.event), applied.event_ids.get(d.event))
+        else {
+            return Err(StoreError::Database(format!(
+                "delivery names event {} of the write set, which has none",
+                d.event
+            )));
+        };
+        exec(
+            tx,
+            "INSERT INTO outbox (tenant, event_id, url, secret_env, body, attempts, next_ms) VALUES ($1, $2, $3, $4, $5, 0, $6)",
+            &[&tenant, id, &d.url, &d.secret_env, &webhook_body(tenant, event, *id), &event.at_ms],
+        )
+        .await?;
+    }
+    if let Some((key, response)) = &w.idempotency {
+        let status = i32::from(response.status);
+        exec(
+            tx,
+            "INSERT INTO idempotency (tenant, key, status, body, at_ms) VALUES ($1, $2, $3, $4, $5)",
+            &[&tenant, key, &status, &response.body, &jiff::Timestamp::now().as_millisecond()],
+        )
+        .await
+        .map_err(|e| match e {
+            // Another host answered the same key first: a retry finds its stored answer.
+            StoreError::Conflict(_) => {
+                StoreError::Raced(format!("idempotency key `{key}` was used concurrently"))
+            }
+            other => other,
+        })?;
+    }
+    Ok(applied)
+}
