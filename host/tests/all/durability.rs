@@ -8,14 +8,18 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-fn baton() -> Command {
+pub(crate) fn baton() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_baton"));
     c.env("BATON_LOG", "warn");
     c
 }
 
-/// Start `baton serve` on a free port; returns the child and its URL.
-fn serve(policies: &std::path::Path, data: &std::path::Path) -> (Child, String) {
+/// Start `baton serve` on a free port with the store `data` (a folder or a database URL);
+/// returns the child and its URL.
+pub(crate) fn serve(
+    policies: &std::path::Path,
+    data: impl AsRef<std::ffi::OsStr>,
+) -> (Child, String) {
     let mut child = baton()
         .args(["serve", "--listen", "127.0.0.1:0", "--policies"])
         .arg(policies)

@@ -13,8 +13,9 @@ pub struct TestHost {
     pub policies: PathBuf,
     pub host: baton::server::Host,
     pub http: reqwest::Client,
-    /// The data folder (for the `baton` command against the same store).
-    pub data: PathBuf,
+    /// The `--data` value (a folder or a PostgreSQL URL), for the `baton` command against
+    /// the same store.
+    pub data: String,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
@@ -69,17 +70,28 @@ impl TestHost {
             )
             .unwrap();
         }
-        let data = tempfile::tempdir().unwrap();
-        let host = baton::server::start_with(
-            policies.path().to_path_buf(),
-            data.path().to_str().unwrap(),
-            options,
-        )
-        .await
-        .unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        let data = if crate::pg::hosts_use_postgres() {
+            crate::pg::fresh_database().await
+        } else {
+            folder.path().to_str().unwrap().to_string()
+        };
+        Self::launch(policies, data, folder, options).await
+    }
+
+    /// A host on `policies` and the store `data`; the two folders live as long as it does.
+    pub async fn launch(
+        policies: tempfile::TempDir,
+        data: String,
+        folder: tempfile::TempDir,
+        options: baton::server::Options,
+    ) -> TestHost {
+        let host = baton::server::start_with(policies.path().to_path_buf(), &data, options)
+            .await
+            .unwrap();
         let app = router(AppState {
             desk: host.desk.clone(),
-            host_id: "test".into(),
+            host_id: host.id.clone(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -89,8 +101,8 @@ impl TestHost {
             policies: policies.path().to_path_buf(),
             host,
             http: reqwest::Client::new(),
-            data: data.path().to_path_buf(),
-            _dirs: (policies, data),
+            data,
+            _dirs: (policies, folder),
         }
     }
 

@@ -4,7 +4,7 @@ use crate::host::TestHost;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-fn quick_tenant() -> String {
+pub(crate) fn quick_tenant() -> String {
     std::fs::read_to_string(crate::support::root().join("policies/acme-plumbing.toml"))
         .unwrap()
         .replace("offer_timeout_secs = 45", "offer_timeout_secs = 1")
@@ -70,7 +70,7 @@ async fn an_offer_that_times_out_goes_to_the_next_choice_then_the_queue() {
 }
 
 /// Read SSE events from `/v1/events` until `stop` says so or time runs out.
-async fn read_events(
+pub(crate) async fn read_events(
     h: &TestHost,
     key: &str,
     last_event_id: Option<i64>,
