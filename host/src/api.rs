@@ -7,6 +7,7 @@ mod auth;
 mod conversations;
 mod error;
 mod events;
+mod extract;
 mod handoffs;
 mod me;
 mod metrics;
@@ -73,6 +74,7 @@ struct ChannelsDoc;
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(ChannelsDoc::openapi());
+    utoipa::Modify::modify(&extract::ExtractorErrors, &mut doc);
     doc
 }
 
@@ -84,6 +86,20 @@ async fn healthz() -> axum::Json<serde_json::Value> {
 
 async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
     axum::Json(openapi())
+}
+
+/// A known path with a method it does not have: 405 with a JSON body (axum's is empty).
+/// Routers apply it before their own layers (see `widget::routes`) so a layer such as CORS
+/// still sees every request.
+pub(crate) async fn method_not_allowed(
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("`{}` does not take `{method}`", uri.path()),
+    )
 }
 
 async fn fallback(uri: axum::http::Uri) -> ApiError {
@@ -123,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sms/twilio/{tenant}", post(sms::inbound))
         .merge(widget::routes())
         .merge(crate::inbox::routes())
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

@@ -2,8 +2,9 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, Json};
+use super::extract::Path;
 use super::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use baton_plugin_sdk::Presence;
 use serde::Deserialize;
@@ -13,10 +14,11 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub struct PresenceRequest {
     /// `available`, `busy` or `offline`.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(available|busy|offline)$")]
     pub presence: Presence,
     /// How many handoffs the agent will hold at once now (1 to 50); default: the roster's.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 50)]
     pub capacity: Option<u32>,
 }
 

@@ -2,10 +2,11 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, Json};
+use super::extract::Path;
 use super::AppState;
 use crate::handoff::{IngestRequest, IngestResponse};
 use crate::store::KeyRole;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -83,6 +84,7 @@ pub struct ConversationView {
     get, path = "/v1/conversations/{id}", tag = "conversations",
     params(("id" = String, Path, description = "The conversation id")),
     responses((status = 200, body = ConversationView), (status = 401, body = super::error::ErrorBody),
+              (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody),
               (status = 404, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]

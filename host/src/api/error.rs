@@ -165,7 +165,7 @@ where
 }
 
 /// The field a serde message names (`unknown field `x``, `missing field `y``).
-fn field_in(message: &str) -> Option<String> {
+pub(super) fn field_in(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
     let end = start + message[start..].find('`')?;
     (message.contains("field")).then(|| message[start..end].to_string())

@@ -3,10 +3,11 @@
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::extract::Query;
 use super::AppState;
 use crate::handoff::Desk;
 use crate::store::{EventRow, KeyRole};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
@@ -36,7 +37,8 @@ struct Cursor {
 /// `handoff.accepted`, `handoff.message`, ...). Each SSE `id` is the event id.
 #[utoipa::path(
     get, path = "/v1/events", tag = "events", params(EventsQuery, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this id")),
-    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"), (status = 401, body = super::error::ErrorBody)),
+    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"), (status = 401, body = super::error::ErrorBody),
+              (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn stream(

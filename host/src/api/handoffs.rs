@@ -2,10 +2,11 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, Json};
+use super::extract::{Path, Query};
 use super::AppState;
 use crate::handoff::{build_brief, Brief, ResolveRequest};
 use crate::store::{HandoffFilter, HandoffRow, HandoffState, KeyRole, MessageRow};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
 /// Filters of `GET /v1/handoffs`.
@@ -23,7 +24,7 @@ pub struct ListQuery {
 /// Handoffs of the caller's tenant, open ones first, most urgent first.
 #[utoipa::path(
     get, path = "/v1/handoffs", tag = "handoffs", params(ListQuery),
-    responses((status = 200, body = Vec<Object>), (status = 401, body = super::error::ErrorBody),
+    responses((status = 200, body = Vec<Object>), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
               (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
@@ -93,7 +94,8 @@ pub struct PacketDecision {
 /// One handoff with its brief, transcript, customer and decision.
 #[utoipa::path(
     get, path = "/v1/handoffs/{id}", tag = "handoffs", params(("id" = String, Path, description = "The handoff id")),
-    responses((status = 200, body = Packet), (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)),
+    responses((status = 200, body = Packet), (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
+              (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn get(
@@ -139,7 +141,7 @@ pub async fn get(
 #[utoipa::path(
     post, path = "/v1/handoffs/{id}/accept", tag = "handoffs", params(("id" = String, Path, description = "The handoff id")),
     responses((status = 200, body = Object), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
-              (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)),
+              (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn accept(
@@ -157,7 +159,7 @@ pub async fn accept(
 #[utoipa::path(
     post, path = "/v1/handoffs/{id}/decline", tag = "handoffs", params(("id" = String, Path, description = "The handoff id")),
     responses((status = 200, body = Object), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
-              (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)),
+              (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn decline(
@@ -178,7 +180,8 @@ pub async fn decline(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyRequest {
-    /// What to send the customer.
+    /// What to send the customer (not blank; at most 8,000 bytes).
+    #[schema(pattern = "\\S", max_length = 8000)]
     pub text: String,
 }
 

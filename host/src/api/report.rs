@@ -2,10 +2,11 @@
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::extract::Query;
 use super::AppState;
 use crate::report::{self, GroupBy, Report};
 use crate::store::KeyRole;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 
 /// Longest window one report covers, days.

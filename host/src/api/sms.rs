@@ -7,12 +7,14 @@
 //! empty TwiML: replies and notices go out through the outbox (`channels::outbound`).
 
 use super::error::ApiError;
+use super::extract::Path;
 use super::AppState;
 use crate::channels::outbound::sms_conversation_id;
 use crate::channels::twilio::{self, EMPTY_TWIML, SIGNATURE_HEADER};
 use crate::handoff::IngestRequest;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{OriginalUri, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use baton_plugin_sdk::Customer;
@@ -41,24 +43,53 @@ fn is_phone(s: &str) -> bool {
             .is_some_and(|d| d.len() >= 7 && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The fields of Twilio's inbound message form that Baton reads (documentation only: the
+/// handler parses the form itself, since the signature covers every field as sent).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct TwilioForm {
+    /// The customer's number (E.164).
+    #[schema(rename = "From", pattern = "^\\+[0-9]{7,15}$")]
+    from: String,
+    /// The business's Twilio number.
+    #[schema(rename = "To")]
+    to: String,
+    /// The message text.
+    #[schema(rename = "Body")]
+    body: String,
+    /// The message's id (`SM` or `MM` and 32 hex digits): the idempotency key.
+    #[schema(rename = "MessageSid", pattern = "^(SM|MM)[0-9a-fA-F]{32}$")]
+    message_sid: String,
+    /// How many pictures or other media came with it.
+    #[schema(rename = "NumMedia")]
+    num_media: Option<String>,
+}
+
 /// Receive one inbound text message.
 #[utoipa::path(
     post, path = "/v1/sms/twilio/{tenant}", tag = "channels",
     params(("tenant" = String, Path, description = "The tenant id"),
            ("X-Twilio-Signature" = String, Header, description = "Twilio's request signature")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "Twilio's inbound message form: From, To, Body, MessageSid, ..."),
+    request_body(content = TwilioForm, content_type = "application/x-www-form-urlencoded", description = "Twilio's inbound message form (Twilio sends more fields; all are signed)"),
     responses((status = 200, description = "Empty TwiML", content_type = "text/xml"),
               (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
               (status = 409, body = super::error::ErrorBody), (status = 415, body = super::error::ErrorBody),
-              (status = 422, body = super::error::ErrorBody))
+              (status = 422, body = super::error::ErrorBody), (status = 503, body = super::error::ErrorBody))
 )]
 pub async fn inbound(
     State(state): State<AppState>,
     Path(tenant): Path<String>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            refuse(e.status(), "too_large", "the body is larger than the limit")
+        } else {
+            refuse(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
+        }
+    })?;
     let desk = &state.desk;
     let version = desk
         .tenants()

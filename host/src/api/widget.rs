@@ -3,11 +3,12 @@
 
 use super::auth::Caller;
 use super::error::{ApiError, Json};
+use super::extract::{Path, Query};
 use super::AppState;
 use crate::channels::{bot, widget};
 use crate::handoff::IngestRequest;
 use crate::store::{HandoffState, KeyRole};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};
@@ -33,7 +34,8 @@ pub struct WidgetSession {
 /// Open a session: a new conversation for one visitor (widget key).
 #[utoipa::path(
     post, path = "/v1/widget/sessions", tag = "widget",
-    responses((status = 201, body = WidgetSession), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)),
+    responses((status = 201, body = WidgetSession), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
+              (status = 503, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn open_session(
@@ -96,7 +98,8 @@ pub struct Visitor {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WidgetMessage {
-    /// What the customer wrote.
+    /// What the customer wrote (not blank; at most 8,000 bytes).
+    #[schema(pattern = "\\S", max_length = 8000)]
     pub text: String,
     /// Who they are, when the page knows.
     #[serde(default)]
@@ -120,7 +123,9 @@ pub struct WidgetPosted {
     post, path = "/v1/widget/conversations/{id}/messages", tag = "widget",
     params(("id" = String, Path), ("X-Baton-Session" = String, Header, description = "The session token")),
     request_body = WidgetMessage,
-    responses((status = 201, body = WidgetPosted), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
+    responses((status = 201, body = WidgetPosted), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody),
+              (status = 403, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody),
+              (status = 503, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn post_message(
@@ -274,7 +279,8 @@ impl Cursor {
 #[utoipa::path(
     get, path = "/v1/widget/conversations/{id}/stream", tag = "widget",
     params(("id" = String, Path), StreamQuery, ("X-Baton-Session" = String, Header, description = "The session token")),
-    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"), (status = 403, body = super::error::ErrorBody)),
+    responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"), (status = 401, body = super::error::ErrorBody),
+              (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn stream(
@@ -327,6 +333,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/widget/sessions", post(open_session))
         .route("/v1/widget/conversations/{id}/messages", post(post_message))
         .route("/v1/widget/conversations/{id}/stream", get(stream))
+        .method_not_allowed_fallback(super::method_not_allowed)
         .layer(axum::middleware::from_fn(widget::cors))
         .merge(widget::asset_routes())
 }

@@ -20,8 +20,10 @@ pub const MAX_TEXT: usize = 8_000;
 #[serde(deny_unknown_fields)]
 pub struct IngestRequest {
     /// `customer`, `bot` or `system` (agents write through their handoff).
+    #[schema(pattern = "^(customer|bot|system)$")]
     pub role: String,
-    /// The message text.
+    /// The message text (not blank; at most 8,000 bytes).
+    #[schema(pattern = "\\S", max_length = 8000)]
     pub text: String,
     /// When it was written (RFC 3339); default: when it arrives.
     #[serde(default)]
@@ -31,6 +33,7 @@ pub struct IngestRequest {
     pub intent: Option<String>,
     /// The bot's confidence, 0.0 to 1.0 (bot messages only).
     #[serde(default)]
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub confidence: Option<f32>,
     /// The customer profile (first event, or to update it).
     #[serde(default)]

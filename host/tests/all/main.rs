@@ -4,6 +4,7 @@ mod alerts;
 mod api;
 mod channels;
 mod cli;
+mod contract;
 mod durability;
 mod engine;
 mod failover;
