@@ -1,25 +1,71 @@
-//! Tenant isolation and roles: every endpoint with no key, a revoked key, another tenant's
-//! key and each wrong role answers 401, 404 or 403, and never another tenant's data.
+//! Tenant isolation and roles: every operation of `/openapi.json` with no key, a forged key,
+//! a revoked key, another tenant's key and each wrong role answers 401, 403 or 404 (a status
+//! it documents), and never another tenant's data. The list of operations is checked against
+//! the document, so a new endpoint cannot be left out.
 
+use crate::contract::documented;
 use crate::host::TestHost;
 use baton::store::KeyRole;
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Who may call an operation.
+enum Access {
+    /// Anyone (liveness).
+    Public,
+    /// Keys of these roles.
+    Roles(&'static [KeyRole]),
+    /// Twilio's signature, never a key.
+    Twilio,
+}
 
 struct Endpoint {
     method: &'static str,
+    /// The documented path template.
+    template: &'static str,
+    /// The path called: acme's resources.
     path: String,
     body: Option<Value>,
-    /// Roles allowed on it.
-    roles: &'static [KeyRole],
-    /// Whether it names one of acme's resources (another tenant gets 404).
+    headers: Vec<(&'static str, String)>,
+    access: Access,
+    /// Whether it names one of acme's resources (another tenant gets 403 or 404).
     resource: bool,
+}
+
+/// Status and body of a call, reading at most a moment of an event stream.
+async fn probe(h: &TestHost, e: &Endpoint, key: Option<&str>) -> (u16, String) {
+    let mut req = h
+        .http
+        .request(e.method.parse().unwrap(), format!("{}{}", h.url, e.path));
+    if let Some(k) = key {
+        req = req.bearer_auth(k);
+    }
+    for (k, v) in &e.headers {
+        req = req.header(*k, v);
+    }
+    if let Some(b) = &e.body {
+        req = req.json(b);
+    }
+    let mut resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let mut body = Vec::new();
+    let read = async {
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            body.extend_from_slice(&chunk);
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(400), read).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_refuses_the_wrong_caller() {
     let h = TestHost::start(&[]).await;
+    let doc = crate::contract::openapi(&h).await;
     let channel = h.channel("acme-plumbing").await;
     let sam = h.agent("acme-plumbing", "sam").await;
+    let widget = h.key(Some("acme-plumbing"), KeyRole::Widget, None).await;
     h.available(&sam, "sam").await;
     let opened = h
         .customer_says(
@@ -29,142 +75,296 @@ async fn every_endpoint_refuses_the_wrong_caller() {
         )
         .await;
     let id = opened["handoff"]["id"].as_str().unwrap().to_string();
+    // A widget session of acme's, with a message of its own.
+    let (s, session) = h
+        .call("POST", "/v1/widget/sessions", Some(&widget), None)
+        .await;
+    assert_eq!(s, 201, "{session}");
+    let web = session["conversation_id"].as_str().unwrap().to_string();
+    let token = session["token"].as_str().unwrap().to_string();
+    let mut req = h
+        .http
+        .post(format!("{}/v1/widget/conversations/{web}/messages", h.url))
+        .bearer_auth(&widget)
+        .header("x-baton-session", &token)
+        .json(&json!({"text": "my gate code is 4417"}));
+    req = req.timeout(Duration::from_secs(30));
+    assert_eq!(req.send().await.unwrap().status(), 201);
 
     let other_channel = h.channel("comfort-hvac").await;
     let other_agent = h.agent("comfort-hvac", "maria").await;
+    let other_widget = h.key(Some("comfort-hvac"), KeyRole::Widget, None).await;
     let operator = h.key(None, KeyRole::Operator, None).await;
     let revoked = h.agent("acme-plumbing", "jo").await;
     let revoked_id = revoked.split('_').nth(1).unwrap().to_string();
     assert!(h.host.desk.store().revoke_key(&revoked_id).await.unwrap());
 
     use KeyRole::*;
+    let session = vec![("x-baton-session", token.clone())];
+    let ep = |method, template, path: String, body, access, resource| Endpoint {
+        method,
+        template,
+        path,
+        body,
+        headers: vec![],
+        access,
+        resource,
+    };
     let endpoints = vec![
+        ep(
+            "GET",
+            "/healthz",
+            "/healthz".into(),
+            None,
+            Access::Public,
+            false,
+        ),
+        ep(
+            "GET",
+            "/v1/conversations/{id}",
+            "/v1/conversations/secret-conv".into(),
+            None,
+            Access::Roles(&[Channel, Agent]),
+            true,
+        ),
+        ep(
+            "GET",
+            "/v1/handoffs",
+            "/v1/handoffs".into(),
+            None,
+            Access::Roles(&[Agent, Channel]),
+            false,
+        ),
+        ep(
+            "GET",
+            "/v1/handoffs/{id}",
+            format!("/v1/handoffs/{id}"),
+            None,
+            Access::Roles(&[Agent]),
+            true,
+        ),
+        ep(
+            "POST",
+            "/v1/handoffs/{id}/accept",
+            format!("/v1/handoffs/{id}/accept"),
+            None,
+            Access::Roles(&[Agent]),
+            true,
+        ),
+        ep(
+            "POST",
+            "/v1/handoffs/{id}/decline",
+            format!("/v1/handoffs/{id}/decline"),
+            None,
+            Access::Roles(&[Agent]),
+            true,
+        ),
+        ep(
+            "POST",
+            "/v1/handoffs/{id}/messages",
+            format!("/v1/handoffs/{id}/messages"),
+            Some(json!({"text": "hi"})),
+            Access::Roles(&[Agent]),
+            true,
+        ),
+        ep(
+            "POST",
+            "/v1/handoffs/{id}/resolve",
+            format!("/v1/handoffs/{id}/resolve"),
+            Some(json!({"outcome": "resolved"})),
+            Access::Roles(&[Agent]),
+            true,
+        ),
+        ep(
+            "POST",
+            "/v1/handoffs/{id}/handback",
+            format!("/v1/handoffs/{id}/handback"),
+            Some(json!({})),
+            Access::Roles(&[Agent]),
+            true,
+        ),
+        ep(
+            "PUT",
+            "/v1/agents/{id}/presence",
+            "/v1/agents/sam/presence".into(),
+            Some(json!({"presence": "busy"})),
+            Access::Roles(&[Agent]),
+            true,
+        ),
+        ep(
+            "GET",
+            "/v1/me",
+            "/v1/me".into(),
+            None,
+            Access::Roles(&[Channel, Agent, Operator, Widget]),
+            false,
+        ),
+        ep(
+            "GET",
+            "/v1/events",
+            "/v1/events?after=0".into(),
+            None,
+            Access::Roles(&[Agent, Channel]),
+            false,
+        ),
+        ep(
+            "GET",
+            "/v1/report",
+            "/v1/report".into(),
+            None,
+            Access::Roles(&[Agent]),
+            false,
+        ),
+        ep(
+            "GET",
+            "/v1/admin/tenants",
+            "/v1/admin/tenants".into(),
+            None,
+            Access::Roles(&[Operator]),
+            false,
+        ),
+        ep(
+            "GET",
+            "/metrics",
+            "/metrics".into(),
+            None,
+            Access::Roles(&[Operator]),
+            false,
+        ),
+        ep(
+            "POST",
+            "/v1/widget/sessions",
+            "/v1/widget/sessions".into(),
+            None,
+            Access::Roles(&[Widget]),
+            false,
+        ),
         Endpoint {
-            method: "GET",
-            path: "/v1/conversations/secret-conv".into(),
-            body: None,
-            roles: &[Channel, Agent],
-            resource: true,
+            headers: session.clone(),
+            ..ep(
+                "POST",
+                "/v1/widget/conversations/{id}/messages",
+                format!("/v1/widget/conversations/{web}/messages"),
+                Some(json!({"text": "hi"})),
+                Access::Roles(&[Widget]),
+                true,
+            )
         },
         Endpoint {
-            method: "GET",
-            path: "/v1/handoffs".into(),
-            body: None,
-            roles: &[Agent, Channel],
-            resource: false,
+            headers: session.clone(),
+            ..ep(
+                "GET",
+                "/v1/widget/conversations/{id}/stream",
+                format!("/v1/widget/conversations/{web}/stream"),
+                None,
+                Access::Roles(&[Widget]),
+                true,
+            )
         },
-        Endpoint {
-            method: "GET",
-            path: format!("/v1/handoffs/{id}"),
-            body: None,
-            roles: &[Agent],
-            resource: true,
-        },
-        Endpoint {
-            method: "POST",
-            path: format!("/v1/handoffs/{id}/accept"),
-            body: None,
-            roles: &[Agent],
-            resource: true,
-        },
-        Endpoint {
-            method: "POST",
-            path: format!("/v1/handoffs/{id}/decline"),
-            body: None,
-            roles: &[Agent],
-            resource: true,
-        },
-        Endpoint {
-            method: "POST",
-            path: format!("/v1/handoffs/{id}/messages"),
-            body: Some(json!({"text": "hi"})),
-            roles: &[Agent],
-            resource: true,
-        },
-        Endpoint {
-            method: "POST",
-            path: format!("/v1/handoffs/{id}/resolve"),
-            body: Some(json!({"outcome": "resolved"})),
-            roles: &[Agent],
-            resource: true,
-        },
-        Endpoint {
-            method: "POST",
-            path: format!("/v1/handoffs/{id}/handback"),
-            body: Some(json!({})),
-            roles: &[Agent],
-            resource: true,
-        },
-        Endpoint {
-            method: "PUT",
-            path: "/v1/agents/sam/presence".into(),
-            body: Some(json!({"presence": "busy"})),
-            roles: &[Agent],
-            resource: true,
-        },
-        Endpoint {
-            method: "GET",
-            path: "/v1/admin/tenants".into(),
-            body: None,
-            roles: &[Operator],
-            resource: false,
-        },
+        ep(
+            "POST",
+            "/v1/sms/twilio/{tenant}",
+            "/v1/sms/twilio/acme-plumbing".into(),
+            None,
+            Access::Twilio,
+            false,
+        ),
         // Last: another tenant posting to the same conversation id makes its own conversation.
-        Endpoint {
-            method: "POST",
-            path: "/v1/conversations/secret-conv/events".into(),
-            body: Some(json!({"role": "customer", "text": "hi"})),
-            roles: &[Channel],
-            resource: false,
-        },
+        ep(
+            "POST",
+            "/v1/conversations/{id}/events",
+            "/v1/conversations/secret-conv/events".into(),
+            Some(json!({"role": "customer", "text": "hi"})),
+            Access::Roles(&[Channel]),
+            false,
+        ),
     ];
 
+    // The matrix covers every documented operation.
+    let listed: BTreeSet<String> = endpoints
+        .iter()
+        .map(|e| format!("{} {}", e.method, e.template))
+        .collect();
+    let mut documented_ops = BTreeSet::new();
+    for (template, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented_ops.insert(format!("{} {template}", method.to_uppercase()));
+        }
+    }
+    assert_eq!(
+        listed, documented_ops,
+        "the isolation matrix and /openapi.json list different operations"
+    );
+
+    let secrets = ["4417", id.as_str(), web.as_str(), token.as_str()];
+    let leaks = |body: &str| secrets.iter().find(|s| body.contains(*s)).copied();
+    let keys = [
+        (Channel, &channel),
+        (Agent, &sam),
+        (Operator, &operator),
+        (Widget, &widget),
+    ];
     for e in &endpoints {
         let what = format!("{} {}", e.method, e.path);
-        // No key, a malformed one, a revoked one.
-        assert_eq!(
-            h.call(e.method, &e.path, None, e.body.clone()).await.0,
-            401,
-            "{what} without a key"
-        );
-        assert_eq!(
-            h.call(e.method, &e.path, Some("bk_forged_000"), e.body.clone())
-                .await
-                .0,
-            401,
-            "{what} with a forged key"
-        );
-        assert_eq!(
-            h.call(e.method, &e.path, Some(&revoked), e.body.clone())
-                .await
-                .0,
-            401,
-            "{what} with a revoked key"
-        );
-        // Each wrong role.
-        for (role, key) in [(Channel, &channel), (Agent, &sam), (Operator, &operator)] {
-            if !e.roles.contains(&role) {
-                let (s, body) = h.call(e.method, &e.path, Some(key), e.body.clone()).await;
-                assert_eq!(s, 403, "{what} with a {role:?} key: {body}");
-                assert!(!body.to_string().contains("4417"), "{what} leaked data");
-            }
-        }
-        // Another tenant's key of an allowed role: never acme's data.
-        for (role, key) in [(Channel, &other_channel), (Agent, &other_agent)] {
-            if !e.roles.contains(&role) {
-                continue;
-            }
-            let (s, body) = h.call(e.method, &e.path, Some(key), e.body.clone()).await;
+        let check = |s: u16, body: &str, who: &str| {
             assert!(
-                !body.to_string().contains("4417"),
-                "{what} with another tenant's key leaked: {body}"
+                documented(&doc, e.method, e.template, s),
+                "{what} with {who} answered {s}, which it does not document: {body}"
             );
-            assert!(
-                !body.to_string().contains(&id),
-                "{what} with another tenant's key leaked the handoff: {body}"
-            );
-            if e.resource {
-                assert_eq!(s, 404, "{what} with another tenant's {role:?} key: {body}");
+            if let Some(secret) = leaks(body) {
+                panic!("{what} with {who} leaked `{secret}`: {body}");
+            }
+        };
+        match e.access {
+            Access::Public => {
+                let (s, body) = probe(&h, e, None).await;
+                assert_eq!(s, 200, "{what}");
+                check(s, &body, "no key");
+            }
+            Access::Twilio => {
+                // Keys mean nothing here and acme has no SMS bridge: 404 for everyone,
+                // signed or not (forged signatures: channels.rs).
+                for (who, key) in [("no key", None), ("an agent key", Some(sam.as_str()))] {
+                    let (s, body) = probe(&h, e, key).await;
+                    assert_eq!(s, 404, "{what} with {who}: {body}");
+                    check(s, &body, who);
+                }
+            }
+            Access::Roles(roles) => {
+                for (who, key) in [
+                    ("no key", None),
+                    ("a forged key", Some("bk_forged_000")),
+                    ("a revoked key", Some(revoked.as_str())),
+                ] {
+                    let (s, body) = probe(&h, e, key).await;
+                    assert_eq!(s, 401, "{what} with {who}: {body}");
+                    check(s, &body, who);
+                }
+                for (role, key) in keys {
+                    if !roles.contains(&role) {
+                        let (s, body) = probe(&h, e, Some(key)).await;
+                        assert_eq!(s, 403, "{what} with a {role:?} key: {body}");
+                        check(s, &body, &format!("a {role:?} key"));
+                    }
+                }
+                // Another tenant's key of an allowed role: never acme's data.
+                for (role, key) in [
+                    (Channel, &other_channel),
+                    (Agent, &other_agent),
+                    (Widget, &other_widget),
+                ] {
+                    if !roles.contains(&role) {
+                        continue;
+                    }
+                    let (s, body) = probe(&h, e, Some(key)).await;
+                    check(s, &body, &format!("another tenant's {role:?} key"));
+                    if e.resource {
+                        assert!(
+                            s == 404 || s == 403,
+                            "{what} with another tenant's {role:?} key: {s} {body}"
+                        );
+                    }
+                }
             }
         }
     }
