@@ -11,13 +11,24 @@ use crate::store::*;
 use deadpool_postgres::Transaction;
 use tokio_postgres::types::ToSql;
 
-async fn exec(
-    tx: &Transaction<'_>,
-    sql: &str,
-    args: &[&(dyn ToSql + Sync)],
-) -> Result<u64, StoreError> {
+type Arg<'a> = &'a (dyn ToSql + Sync);
+
+/// A statement sent and not yet answered.
+type Pending<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<u64, StoreError>> + Send + 'a>>;
+
+async fn exec(tx: &Transaction<'_>, sql: &str, args: &[Arg<'_>]) -> Result<u64, StoreError> {
     let stmt = tx.prepare_cached(sql).await.map_err(db_error)?;
     tx.execute(&stmt, args).await.map_err(db_error)
+}
+
+/// [`exec`] owning its argument list, to be sent now and awaited with others.
+async fn send<'a>(
+    tx: &'a Transaction<'_>,
+    sql: &'static str,
+    args: Vec<Arg<'a>>,
+) -> Result<u64, StoreError> {
+    exec(tx, sql, &args).await
 }
 
 async fn put_handoff(
@@ -140,68 +151,98 @@ pub(crate) async fn apply(
     tenant: &str,
     w: &WriteSet,
 ) -> Result<Applied, StoreError> {
-    if let Some(c) = &w.conversation {
-        exec(
+    // The conversation, its new messages and the decision log (an ingest's whole write, most
+    // of the time) go out in one round trip: the connection pipelines statements sent before
+    // their answers are read. After a failed one the rest fail too (the transaction aborted),
+    // so the first error in order is the one to report.
+    let customer = w
+        .conversation
+        .as_ref()
+        .map(|c| json(&c.customer))
+        .transpose()?;
+    let conversation_id = w.conversation.as_ref().map(|c| c.id.as_str());
+    if !w.messages.is_empty() && conversation_id.is_none() {
+        return Err(StoreError::Database(
+            "messages need their conversation in the write set".into(),
+        ));
+    }
+    let messages: Vec<(String, Option<f64>)> = w
+        .messages
+        .iter()
+        .map(|m| {
+            (
+                name_of(&m.message.role),
+                m.message.confidence.map(f64::from),
+            )
+        })
+        .collect();
+    let decisions = w
+        .decisions
+        .iter()
+        .map(|d| {
+            Ok((
+                d.decision.reason.as_ref().map(|r| r.as_str().to_string()),
+                d.decision.priority.as_str(),
+                json(&d.decision.tags)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let mut batch: Vec<Pending<'_>> = Vec::new();
+    if let (Some(c), Some(customer)) = (&w.conversation, &customer) {
+        batch.push(Box::pin(send(
             tx,
             "INSERT INTO conversations (tenant, id, channel, customer, customer_key, message_count, created_ms, updated_ms)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (tenant, id) DO UPDATE SET channel = excluded.channel, customer = excluded.customer,
                  customer_key = excluded.customer_key, message_count = excluded.message_count,
                  updated_ms = excluded.updated_ms",
-            &[&tenant, &c.id, &c.channel, &json(&c.customer)?, &c.customer_key, &c.message_count, &c.created_ms, &c.updated_ms],
-        )
-        .await?;
+            vec![&tenant as Arg, &c.id, &c.channel, customer, &c.customer_key, &c.message_count, &c.created_ms, &c.updated_ms],
+        )));
     }
-    for m in &w.messages {
-        let conversation = w
-            .conversation
-            .as_ref()
-            .map(|c| c.id.as_str())
-            .ok_or_else(|| {
-                StoreError::Database("messages need their conversation in the write set".into())
-            })?;
-        let role = name_of(&m.message.role);
-        let confidence = m.message.confidence.map(f64::from);
-        exec(
+    for (m, (role, confidence)) in w.messages.iter().zip(&messages) {
+        let conversation = conversation_id.unwrap_or_default();
+        let insert = send(
             tx,
             "INSERT INTO messages (tenant, conversation_id, seq, role, text, at_ms, intent, confidence, agent_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[&tenant, &conversation, &m.seq, &role, &m.message.text, &m.message.at_ms, &m.message.intent, &confidence, &m.agent_id],
-        )
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => StoreError::Raced(format!(
-                "message {} of conversation `{conversation}` was written concurrently",
-                m.seq
-            )),
-            other => other,
-        })?;
+            vec![&tenant as Arg, &conversation_id, &m.seq, role, &m.message.text, &m.message.at_ms, &m.message.intent, confidence, &m.agent_id],
+        );
+        batch.push(Box::pin(async move {
+            insert.await.map_err(|e| match e {
+                StoreError::Conflict(_) => StoreError::Raced(format!(
+                    "message {} of conversation `{conversation}` was written concurrently",
+                    m.seq
+                )),
+                other => other,
+            })
+        }));
     }
-    for d in &w.decisions {
-        let reason = d.decision.reason.as_ref().map(|r| r.as_str().to_string());
-        exec(
+    for (d, (reason, priority, tags)) in w.decisions.iter().zip(&decisions) {
+        batch.push(Box::pin(send(
             tx,
             "INSERT INTO decisions (tenant, conversation_id, message_seq, policy_version, role, escalate, reason, priority,
                  tags, explanation, fault_kind, fault_detail, latency_us, at_ms)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-            &[
-                &tenant,
+            vec![
+                &tenant as Arg,
                 &d.conversation_id,
                 &d.message_seq,
                 &d.policy_version,
                 &d.role,
                 &d.decision.escalate,
-                &reason,
-                &d.decision.priority.as_str(),
-                &json(&d.decision.tags)?,
+                reason,
+                priority,
+                tags,
                 &d.decision.explanation,
                 &d.fault_kind,
                 &d.fault_detail,
                 &d.latency_us,
                 &d.at_ms,
             ],
-        )
-        .await?;
+        )));
+    }
+    for result in futures_util::future::join_all(batch).await {
+        result?;
     }
     for h in &w.new_handoffs {
         let key = match w
@@ -232,12 +273,13 @@ pub(crate) async fn apply(
     }
     for p in &w.presence {
         let capacity = p.capacity.map(i64::from);
+        let presence = name_of(&p.presence);
         exec(
             tx,
             "INSERT INTO presence (tenant, agent_id, presence, capacity, updated_ms) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (tenant, agent_id) DO UPDATE SET presence = excluded.presence, capacity = excluded.capacity,
                  updated_ms = excluded.updated_ms",
-            &[&tenant, &p.agent_id, &name_of(&p.presence), &capacity, &p.updated_ms],
+            &[&tenant, &p.agent_id, &presence, &capacity, &p.updated_ms],
         )
         .await?;
     }
@@ -260,6 +302,7 @@ pub(crate) async fn apply(
             .get(0);
         for (i, e) in w.events.iter().enumerate() {
             let id = last - n + 1 + i as i64;
+            let data = e.data.to_string();
             exec(
                 tx,
                 "INSERT INTO events (tenant, id, kind, handoff_id, conversation_id, data, at_ms)
@@ -270,7 +313,7 @@ pub(crate) async fn apply(
                     &e.kind,
                     &e.handoff_id,
                     &e.conversation_id,
-                    &e.data.to_string(),
+                    &data,
                     &e.at_ms,
                 ],
             )
@@ -286,19 +329,21 @@ pub(crate) async fn apply(
                 d.event
             )));
         };
+        let body = webhook_body(tenant, event, *id);
         exec(
             tx,
             "INSERT INTO outbox (tenant, event_id, url, secret_env, body, attempts, next_ms) VALUES ($1, $2, $3, $4, $5, 0, $6)",
-            &[&tenant, id, &d.url, &d.secret_env, &webhook_body(tenant, event, *id), &event.at_ms],
+            &[&tenant, id, &d.url, &d.secret_env, &body, &event.at_ms],
         )
         .await?;
     }
     if let Some((key, response)) = &w.idempotency {
         let status = i32::from(response.status);
+        let now = jiff::Timestamp::now().as_millisecond();
         exec(
             tx,
             "INSERT INTO idempotency (tenant, key, status, body, at_ms) VALUES ($1, $2, $3, $4, $5)",
-            &[&tenant, key, &status, &response.body, &jiff::Timestamp::now().as_millisecond()],
+            &[&tenant, key, &status, &response.body, &now],
         )
         .await
         .map_err(|e| match e {
