@@ -16,6 +16,7 @@ mod multihost;
 mod pg;
 mod reload;
 mod report;
+mod sandbox;
 mod scaffold;
 mod scripted;
 mod store;

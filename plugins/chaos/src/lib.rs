@@ -1,9 +1,11 @@
 //! A trigger policy that misbehaves on purpose, so tests can prove the host contains it.
 //!
-//! `[trigger.config] mode = "ok" | "loop" | "oom" | "trap" | "garbage"`.
+//! `[trigger.config] mode = "ok" | "loop" | "oom" | "trap" | "garbage" | "snoop"`.
 
 use baton_plugin_sdk::prelude::*;
 use serde::Deserialize;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
 
 /// The misbehaviour to show.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -20,6 +22,10 @@ pub enum Mode {
     Trap,
     /// Return a decision (or route) that breaks the contract's limits.
     Garbage,
+    /// Look for anything beyond this call and its own config, and report what it found in
+    /// the explanation: state left by an earlier call (a static), the environment and
+    /// arguments, files (`paths`), the network.
+    Snoop,
 }
 
 /// The chaos policy's config.
@@ -28,20 +34,59 @@ pub enum Mode {
 pub struct Config {
     /// What to do on `evaluate`.
     pub mode: Mode,
+    /// `snoop`: a label echoed in the report, so a test sees whose config the call got.
+    pub label: String,
+    /// `snoop`: files and folders to try to read.
+    pub paths: Vec<String>,
 }
 
 /// A policy that does what its config says, however bad.
-pub struct Chaos(pub Mode);
+pub struct Chaos(pub Config);
+
+/// Calls this instance has served: more than one means state survived between calls.
+static CALLS: AtomicU32 = AtomicU32::new(0);
+/// The conversation of this instance's previous call.
+static PREVIOUS: Mutex<Option<String>> = Mutex::new(None);
+
+/// What `snoop` could see, one `key=value` per finding.
+fn snoop(config: &Config, conversation: &Conversation) -> String {
+    let calls = CALLS.fetch_add(1, Ordering::SeqCst) + 1;
+    let previous = PREVIOUS
+        .lock()
+        .map(|mut p| p.replace(conversation.id.clone()))
+        .unwrap_or(None);
+    let mut found = vec![
+        format!("label={}", config.label),
+        format!("calls={calls}"),
+        format!("previous={}", previous.as_deref().unwrap_or("none")),
+        format!("env={}", std::env::vars_os().count()),
+        format!("args={}", std::env::args_os().count()),
+    ];
+    for path in &config.paths {
+        let seen = match (std::fs::read(path), std::fs::read_dir(path)) {
+            (Ok(bytes), _) => format!("read {} bytes", bytes.len()),
+            (_, Ok(entries)) => format!("listed {} entries", entries.count()),
+            (Err(e), _) => format!("denied ({})", e.kind()),
+        };
+        found.push(format!("path {path}: {seen}"));
+    }
+    let net = match std::net::TcpStream::connect("127.0.0.1:80") {
+        Ok(_) => "connected".to_string(),
+        Err(e) => format!("denied ({})", e.kind()),
+    };
+    found.push(format!("net={net}"));
+    found.join("; ")
+}
 
 impl TriggerPolicy for Chaos {
     type Config = Config;
 
     fn new(config: Config) -> Result<Self, String> {
-        Ok(Chaos(config.mode))
+        Ok(Chaos(config))
     }
 
     fn evaluate(&self, conversation: &Conversation) -> Decision {
-        match self.0 {
+        match self.0.mode {
             Mode::Ok => Decision::stay().because("chaos in `ok` mode never escalates"),
             Mode::Loop => {
                 let mut n: u64 = conversation.messages.len() as u64;
@@ -65,6 +110,7 @@ impl TriggerPolicy for Chaos {
                 tags: (0..10_000).map(|i| format!("tag-{i}")).collect(),
                 explanation: "x".repeat(100_000),
             },
+            Mode::Snoop => Decision::stay().because(snoop(&self.0, conversation)),
         }
     }
 }
