@@ -7,6 +7,7 @@ mod cli;
 mod contract;
 mod durability;
 mod engine;
+mod event_parsing;
 mod failover;
 mod history;
 mod host;
