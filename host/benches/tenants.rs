@@ -175,15 +175,9 @@ async fn many_tenants(n: usize) {
     let dir = policies(&[]);
     let template =
         std::fs::read_to_string(root().join("policies/acme-plumbing.toml")).expect("read");
-    for i in 0..n {
-        // Three plugins shared by all: the stock trigger and router, and (for a third of
-        // the tenants) a second trigger as shadow.
-        let mut text = template.replace("Acme Plumbing", &format!("Plumber {i}"));
-        if i % 3 == 1 {
-            text.push_str("\n[shadow]\nplugin = \"plugins/keyword-trigger.wasm\"\n[shadow.config]\nwords = [\"manager\"]\n");
-        }
-        std::fs::write(dir.path().join(format!("t{i:05}.toml")), text).expect("write");
-    }
+    // Three plugins shared by all: the stock trigger and router, and (for a third of the
+    // tenants) a second trigger as shadow. `baton load prepare --tenants N` writes the same.
+    baton::load::prepare::write_many_tenants(&template, dir.path(), n).expect("write");
     let data = tempfile::tempdir().expect("tempdir");
     let before = rss_mib();
     let start = Instant::now();

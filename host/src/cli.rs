@@ -1,8 +1,9 @@
-//! The `baton` command: serve, check, replay, export, report, keys, new, build.
+//! The `baton` command: serve, check, replay, export, report, keys, new, build, load.
 
 mod check;
 pub mod export;
 mod keys;
+mod load;
 mod new;
 mod replay;
 mod replay_compare;
@@ -41,6 +42,9 @@ enum Command {
     /// Create, revoke and list API keys.
     #[command(subcommand)]
     Keys(keys::Command),
+    /// Load-test running hosts: `baton load prepare` a folder, then `baton load run`.
+    #[command(subcommand)]
+    Load(load::Command),
 }
 
 /// Where tenant files live unless `--policies` says otherwise.
@@ -72,6 +76,7 @@ pub fn run() -> ExitCode {
             Command::Export(args) => export::run(args).await,
             Command::Report(args) => report::run(args).await,
             Command::Keys(cmd) => keys::run(cmd).await,
+            Command::Load(cmd) => load::run(cmd).await,
             Command::New(cmd) => new::run(cmd).await,
             Command::Build(args) => new::build(args).await,
         }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod engine;
 pub mod handoff;
 pub mod inbox;
+pub mod load;
 pub mod report;
 pub mod server;
 pub mod store;

@@ -16,8 +16,14 @@ use tokio::sync::oneshot;
 
 /// Most write sets committed in one transaction.
 const MAX_BATCH: usize = 512;
-/// Reader connections.
-const READERS: usize = 4;
+/// Reader connections: enough for a short read on every async worker at once plus reads on
+/// the blocking pool (reports, exports).
+fn readers() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (2 * cores).max(4)
+}
+/// Prepared statements each connection keeps (the writer's write set uses about 20).
+const STATEMENT_CACHE: usize = 64;
 
 type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// A queued write: run on the writer's connection inside the group transaction, or (with
@@ -54,6 +60,7 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
         .map_err(db_error)?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(db_error)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
 
@@ -69,7 +76,7 @@ impl SqliteStore {
         let path = dir.join("baton.sqlite3");
         let mut writer = connect(&path, OpenFlags::default())?;
         schema::migrate(&mut writer).map_err(StoreError::Database)?;
-        let readers = (0..READERS)
+        let readers = (0..readers())
             .map(|_| {
                 connect(
                     &path,
@@ -118,6 +125,30 @@ impl SqliteStore {
             .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
     }
 
+    /// Run a short indexed read (a key, a conversation, its messages, a handoff) at once on
+    /// the calling thread when a reader connection is free, else as [`SqliteStore::read`].
+    /// On a small machine the hop to the blocking pool and back (two thread wake-ups) costs
+    /// more than such a read; long reads (reports, scans) go through `read`.
+    pub(crate) async fn read_short<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let n = self.readers.len();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for j in 0..n {
+            match self.readers[(start + j) % n].try_lock() {
+                Ok(conn) => return f(&conn),
+                Err(std::sync::TryLockError::WouldBlock) => continue,
+                Err(std::sync::TryLockError::Poisoned(_)) => {
+                    return Err(StoreError::Database(
+                        "a reader connection was poisoned".into(),
+                    ))
+                }
+            }
+        }
+        self.read(f).await
+    }
+
     /// Run a read on one of the reader connections, off the async threads.
     pub(crate) async fn read<T: Send + 'static>(
         &self,
@@ -136,6 +167,15 @@ impl SqliteStore {
     }
 }
 
+/// Run a statement without parameters from the connection's statement cache (transaction
+/// control runs several times per group commit; parsing it each time showed in profiles).
+fn run_cached(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.execute([]))
+        .map(|_| ())
+        .map_err(db_error)
+}
+
 fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -146,7 +186,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
             }
         }
         let mut finishes = Vec::with_capacity(batch.len());
-        let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error);
+        let begun = run_cached(&conn, "BEGIN IMMEDIATE");
         if let Err(e) = begun {
             for job in batch {
                 let (_, finish) = job(None);
@@ -156,15 +196,15 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
         }
         for job in batch {
             // Each request in its own savepoint: one failing leaves the others intact.
-            let _ = conn.execute_batch("SAVEPOINT job");
+            let _ = run_cached(&conn, "SAVEPOINT job");
             let (ok, finish) = job(Some(&conn));
             if !ok {
-                let _ = conn.execute_batch("ROLLBACK TO job");
+                let _ = run_cached(&conn, "ROLLBACK TO job");
             }
-            let _ = conn.execute_batch("RELEASE job");
+            let _ = run_cached(&conn, "RELEASE job");
             finishes.push(finish);
         }
-        let committed = conn.execute_batch("COMMIT").map_err(db_error);
+        let committed = run_cached(&conn, "COMMIT");
         if committed.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         }

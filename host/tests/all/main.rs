@@ -13,6 +13,7 @@ mod history;
 mod host;
 mod isolation;
 mod lifecycle;
+mod load;
 mod multihost;
 mod pg;
 mod reload;

@@ -95,7 +95,7 @@ impl Store for SqliteStore {
         id: &str,
     ) -> Result<Option<ConversationRow>, StoreError> {
         let (tenant, id) = (tenant.to_string(), id.to_string());
-        self.read(move |conn| {
+        self.read_short(move |conn| {
             let row = conn
                 .prepare_cached(
                     "SELECT id, channel, customer, customer_key, message_count, created_ms, updated_ms
@@ -122,7 +122,7 @@ impl Store for SqliteStore {
         conversation: &str,
     ) -> Result<Vec<MessageRow>, StoreError> {
         let (tenant, conversation) = (tenant.to_string(), conversation.to_string());
-        self.read(move |conn| {
+        self.read_short(move |conn| {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT seq, role, text, at_ms, intent, confidence, agent_id FROM messages
@@ -155,7 +155,7 @@ impl Store for SqliteStore {
 
     async fn handoff(&self, tenant: &str, id: &str) -> Result<Option<HandoffRow>, StoreError> {
         let (tenant, id) = (tenant.to_string(), id.to_string());
-        self.read(move |conn| {
+        self.read_short(move |conn| {
             Ok(handoffs_where(
                 conn,
                 "SELECT body FROM handoffs WHERE tenant = ?1 AND id = ?2",
@@ -172,7 +172,7 @@ impl Store for SqliteStore {
         conversation: &str,
     ) -> Result<Option<HandoffRow>, StoreError> {
         let (tenant, conversation) = (tenant.to_string(), conversation.to_string());
-        self.read(move |conn| {
+        self.read_short(move |conn| {
             Ok(handoffs_where(
                 conn,
                 "SELECT body FROM handoffs WHERE tenant = ?1 AND conversation_id = ?2 AND is_open = 1",
@@ -190,15 +190,28 @@ impl Store for SqliteStore {
     ) -> Result<Vec<HandoffRow>, StoreError> {
         let tenant = tenant.to_string();
         let filter = filter.clone();
-        self.read(move |conn| {
-            let state = filter.state.map(|s| s.as_str().to_string());
-            let limit = if filter.limit == 0 { 100 } else { filter.limit.min(1000) } as i64;
+        self.read_short(move |conn| {
+            let limit = if filter.limit == 0 {
+                100
+            } else {
+                filter.limit.min(1000)
+            };
+            // The state and the limit are written into the statement (a state is one of a few
+            // fixed words): SQLite re-prepares a statement on every run when a bound value
+            // may change its plan, as a bound state may (the partial indexes on `state`) and
+            // a bound LIMIT does.
+            let state = match filter.state {
+                Some(s) => format!("state = '{}'", s.as_str()),
+                None => "1".to_string(),
+            };
             handoffs_where(
                 conn,
-                "SELECT body FROM handoffs WHERE tenant = ?1
-                   AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR queue = ?3) AND (?4 = 0 OR is_open = 1)
-                 ORDER BY is_open DESC, priority_rank DESC, opened_ms DESC LIMIT ?5",
-                &[&tenant, &state, &filter.queue, &(filter.open_only as i64), &limit],
+                &format!(
+                    "SELECT body FROM handoffs WHERE tenant = ?1
+                       AND {state} AND (?2 IS NULL OR queue = ?2) AND (?3 = 0 OR is_open = 1)
+                     ORDER BY is_open DESC, priority_rank DESC, opened_ms DESC LIMIT {limit}"
+                ),
+                &[&tenant, &filter.queue, &(filter.open_only as i64)],
             )
         })
         .await
@@ -210,7 +223,7 @@ impl Store for SqliteStore {
         key: &str,
     ) -> Result<Option<StoredResponse>, StoreError> {
         let (tenant, key) = (tenant.to_string(), key.to_string());
-        self.read(move |conn| {
+        self.read_short(move |conn| {
             conn.prepare_cached(
                 "SELECT status, body FROM idempotency WHERE tenant = ?1 AND key = ?2",
             )
@@ -236,13 +249,14 @@ impl Store for SqliteStore {
         let tenant = tenant.to_string();
         self.read(move |conn| {
             let mut stmt = conn
-                .prepare_cached(
+                .prepare_cached(&format!(
+                    // A literal limit: a bound one makes SQLite re-prepare on every run.
                     "SELECT id, kind, handoff_id, conversation_id, data, at_ms FROM events
-                     WHERE tenant = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-                )
+                     WHERE tenant = ?1 AND id > ?2 ORDER BY id LIMIT {limit}"
+                ))
                 .map_err(db_error)?;
             let rows = stmt
-                .query_map(params![tenant, after_id, limit as i64], |r| {
+                .query_map(params![tenant, after_id], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, String>(1)?,
@@ -273,7 +287,7 @@ impl Store for SqliteStore {
 
     async fn presence(&self, tenant: &str) -> Result<Vec<PresenceRow>, StoreError> {
         let tenant = tenant.to_string();
-        self.read(move |conn| {
+        self.read_short(move |conn| {
             let mut stmt = conn
                 .prepare_cached("SELECT agent_id, presence, capacity, updated_ms FROM presence WHERE tenant = ?1")
                 .map_err(db_error)?;
@@ -336,7 +350,7 @@ impl Store for SqliteStore {
         customer_key: &str,
     ) -> Result<Option<String>, StoreError> {
         let (tenant, key) = (tenant.to_string(), customer_key.to_string());
-        self.read(move |conn| {
+        self.read_short(move |conn| {
             conn.prepare_cached(
                 "SELECT accepted_by FROM handoffs WHERE tenant = ?1 AND customer_key = ?2 AND accepted_by IS NOT NULL
                  ORDER BY accepted_ms DESC LIMIT 1",
@@ -356,13 +370,13 @@ impl Store for SqliteStore {
     ) -> Result<Vec<(String, HandoffRow)>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "SELECT tenant, body FROM handoffs WHERE state = 'offered' AND offer_expires_ms <= ?1
-                     ORDER BY offer_expires_ms LIMIT ?2",
-                )
+                     ORDER BY offer_expires_ms LIMIT {limit}"
+                ))
                 .map_err(db_error)?;
             let rows = stmt
-                .query_map(params![now_ms, limit as i64], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .query_map(params![now_ms], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
                 .map_err(db_error)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db_error)?;
@@ -378,13 +392,13 @@ impl Store for SqliteStore {
     ) -> Result<Vec<OutboxRow>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "SELECT id, tenant, url, secret_env, body, attempts FROM outbox
-                     WHERE next_ms IS NOT NULL AND next_ms <= ?1 ORDER BY next_ms LIMIT ?2",
-                )
+                     WHERE next_ms IS NOT NULL AND next_ms <= ?1 ORDER BY next_ms LIMIT {limit}"
+                ))
                 .map_err(db_error)?;
             let rows = stmt
-                .query_map(params![now_ms, limit as i64], |r| {
+                .query_map(params![now_ms], |r| {
                     Ok(OutboxRow {
                         id: r.get(0)?,
                         tenant: r.get(1)?,
@@ -438,7 +452,7 @@ impl Store for SqliteStore {
 
     async fn key_by_hash(&self, hash: &str) -> Result<Option<KeyRow>, StoreError> {
         let hash = hash.to_string();
-        self.read(move |conn| {
+        self.read_short(move |conn| {
             conn.prepare_cached(&format!(
                 "SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = ?1 AND revoked_ms IS NULL"
             ))

@@ -5,6 +5,12 @@ use crate::store::encode::{json, name_of, priority_rank, webhook_body};
 use crate::store::*;
 use rusqlite::{params, Connection, OptionalExtension};
 
+/// Execute `sql` from the connection's statement cache: a write set runs the same few
+/// statements over and over, and parsing them each time showed in the writer's profile.
+fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
 fn put_handoff(
     conn: &Connection,
     tenant: &str,
@@ -35,14 +41,16 @@ fn put_handoff(
         Some(key) => {
             let mut all = columns.to_vec();
             all.push(&key);
-            conn.execute(
+            exec(
+                conn,
                 "INSERT INTO handoffs (tenant, id, conversation_id, state, is_open, reason, priority, priority_rank, queue,
                      offered_to, offer_expires_ms, accepted_by, opened_ms, accepted_ms, closed_ms, body, customer_key)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                 all.as_slice(),
             )
         }
-        None => conn.execute(
+        None => exec(
+            conn,
             "UPDATE handoffs SET conversation_id = ?3, state = ?4, is_open = ?5, reason = ?6, priority = ?7,
                  priority_rank = ?8, queue = ?9, offered_to = ?10, offer_expires_ms = ?11, accepted_by = ?12,
                  opened_ms = ?13, accepted_ms = ?14, closed_ms = ?15, body = ?16
@@ -62,7 +70,8 @@ fn put_handoff(
 /// Apply `w` for `tenant`; the caller's savepoint undoes everything on error.
 pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<Applied, StoreError> {
     if let Some(c) = &w.conversation {
-        conn.execute(
+        exec(
+            conn,
             "INSERT INTO conversations (tenant, id, channel, customer, customer_key, message_count, created_ms, updated_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (tenant, id) DO UPDATE SET channel = excluded.channel, customer = excluded.customer,
@@ -81,7 +90,8 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
                 StoreError::Database("messages need their conversation in the write set".into())
             })?;
         let role = name_of(&m.message.role);
-        conn.execute(
+        exec(
+            conn,
             "INSERT INTO messages (tenant, conversation_id, seq, role, text, at_ms, intent, confidence, agent_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![tenant, conversation, m.seq, role, m.message.text, m.message.at_ms, m.message.intent, m.message.confidence, m.agent_id],
@@ -95,7 +105,8 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
         })?;
     }
     for d in &w.decisions {
-        conn.execute(
+        exec(
+            conn,
             "INSERT INTO decisions (tenant, conversation_id, message_seq, policy_version, role, escalate, reason, priority,
                  tags, explanation, fault_kind, fault_detail, latency_us, at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -180,7 +191,8 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
     }
     for p in &w.presence {
         let presence = name_of(&p.presence);
-        conn.execute(
+        exec(
+            conn,
             "INSERT INTO presence (tenant, agent_id, presence, capacity, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (tenant, agent_id) DO UPDATE SET presence = excluded.presence, capacity = excluded.capacity,
                  updated_ms = excluded.updated_ms",
@@ -190,7 +202,8 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
     }
     let mut applied = Applied::default();
     for e in &w.events {
-        conn.execute(
+        exec(
+            conn,
             "INSERT INTO events (tenant, kind, handoff_id, conversation_id, data, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![tenant, e.kind, e.handoff_id, e.conversation_id, e.data.to_string(), e.at_ms],
         )
@@ -205,14 +218,16 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
                 d.event
             )));
         };
-        conn.execute(
+        exec(
+            conn,
             "INSERT INTO outbox (tenant, event_id, url, secret_env, body, attempts, next_ms) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
             params![tenant, id, d.url, d.secret_env, webhook_body(tenant, event, *id), event.at_ms],
         )
         .map_err(db_error)?;
     }
     if let Some((key, response)) = &w.idempotency {
-        conn.execute(
+        exec(
+            conn,
             "INSERT INTO idempotency (tenant, key, status, body, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![tenant, key, response.status, response.body, jiff::Timestamp::now().as_millisecond()],
         )
