@@ -346,3 +346,41 @@ pub struct Applied {
     /// Ids of the appended lifecycle events, in order.
     pub event_ids: Vec<i64>,
 }
+
+impl HandoffUpdate {
+    /// Whether the update may apply to the handoff as stored now (`current`: its state,
+    /// `offered_to` and `accepted_by`, read under the writer's lock); a conflict says why not.
+    pub(crate) fn check(
+        &self,
+        current: Option<(String, Option<String>, Option<String>)>,
+    ) -> Result<(), super::StoreError> {
+        use super::StoreError;
+        let Some((state, offered_to, accepted_by)) = current else {
+            return Err(StoreError::Conflict(format!(
+                "handoff `{}` does not exist",
+                self.id
+            )));
+        };
+        let state = HandoffState::parse(&state)
+            .ok_or_else(|| StoreError::Database(format!("unknown stored state `{state}`")))?;
+        if !self.expect_states.is_empty() && !self.expect_states.contains(&state) {
+            return Err(StoreError::Conflict(format!(
+                "handoff `{}` is {}",
+                self.id,
+                state.as_str()
+            )));
+        }
+        if let Some(agent) = &self.expect_agent {
+            let offered = state == HandoffState::Offered;
+            let holder = if offered { offered_to } else { accepted_by };
+            if holder.as_deref() != Some(agent.as_str()) {
+                return Err(StoreError::Conflict(format!(
+                    "handoff `{}` is not {} to `{agent}`",
+                    self.id,
+                    if offered { "offered" } else { "assigned" }
+                )));
+            }
+        }
+        Ok(())
+    }
+}

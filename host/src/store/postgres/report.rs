@@ -8,29 +8,10 @@ use crate::store::*;
 /// Rows deleted per statement when pruning, so other writes interleave.
 const PRUNE_BATCH: i64 = 5_000;
 
-const OUTBOX_COUNTS: &str = "
-    WITH o AS (
-        SELECT id, tenant, delivered_ms, next_ms, attempts, last_error,
-               CASE WHEN url LIKE 'baton-sms:%' THEN 'sms'
-                    WHEN url LIKE 'baton-alert-sms:%' THEN 'alert_sms'
-                    WHEN url LIKE 'baton-alert-email:%' THEN 'alert_email'
-                    ELSE 'webhook' END AS kind
-          FROM outbox)
-    SELECT tenant, kind,
-           COUNT(*) FILTER (WHERE delivered_ms IS NOT NULL),
-           COUNT(*) FILTER (WHERE next_ms IS NOT NULL AND attempts = 0),
-           COUNT(*) FILTER (WHERE next_ms IS NOT NULL AND attempts > 0),
-           COUNT(*) FILTER (WHERE next_ms IS NULL AND delivered_ms IS NULL),
-           (SELECT o2.last_error FROM o AS o2
-             WHERE o2.tenant = o.tenant AND o2.kind = o.kind
-               AND o2.delivered_ms IS NULL AND o2.last_error IS NOT NULL
-             ORDER BY o2.id DESC LIMIT 1)
-      FROM o GROUP BY tenant, kind ORDER BY tenant, kind";
-
 impl PgStore {
     pub(crate) async fn outbox_counts_impl(&self) -> Result<Vec<OutboxCount>, StoreError> {
         Ok(self
-            .rows(OUTBOX_COUNTS, &[])
+            .rows(crate::store::outbox::COUNTS_SQL, &[])
             .await?
             .iter()
             .map(|r| OutboxCount {

@@ -110,39 +110,11 @@ async fn check_update(
         )
         .await
         .map_err(db_error)?;
-    let Some(row) = tx
+    let row = tx
         .query_opt(&stmt, &[&tenant, &u.id])
         .await
-        .map_err(db_error)?
-    else {
-        return Err(StoreError::Conflict(format!(
-            "handoff `{}` does not exist",
-            u.id
-        )));
-    };
-    let (state, offered_to, accepted_by): (String, Option<String>, Option<String>) =
-        (row.get(0), row.get(1), row.get(2));
-    let state = HandoffState::parse(&state)
-        .ok_or_else(|| StoreError::Database(format!("unknown stored state `{state}`")))?;
-    if !u.expect_states.is_empty() && !u.expect_states.contains(&state) {
-        return Err(StoreError::Conflict(format!(
-            "handoff `{}` is {}",
-            u.id,
-            state.as_str()
-        )));
-    }
-    if let Some(agent) = &u.expect_agent {
-        let offered = state == HandoffState::Offered;
-        let holder = if offered { offered_to } else { accepted_by };
-        if holder.as_deref() != Some(agent.as_str()) {
-            return Err(StoreError::Conflict(format!(
-                "handoff `{}` is not {} to `{agent}`",
-                u.id,
-                if offered { "offered" } else { "assigned" }
-            )));
-        }
-    }
-    Ok(())
+        .map_err(db_error)?;
+    u.check(row.map(|r| (r.get(0), r.get(1), r.get(2))))
 }
 
 /// Apply `w` for `tenant` inside `tx`; the caller commits, or drops `tx` on error.

@@ -154,39 +154,7 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
             )
             .optional()
             .map_err(db_error)?;
-        let Some((state, offered_to, accepted_by)) = current else {
-            return Err(StoreError::Conflict(format!(
-                "handoff `{}` does not exist",
-                u.id
-            )));
-        };
-        let state = HandoffState::parse(&state)
-            .ok_or_else(|| StoreError::Database(format!("unknown stored state `{state}`")))?;
-        if !u.expect_states.is_empty() && !u.expect_states.contains(&state) {
-            return Err(StoreError::Conflict(format!(
-                "handoff `{}` is {}",
-                u.id,
-                state.as_str()
-            )));
-        }
-        if let Some(agent) = &u.expect_agent {
-            let holder = if state == HandoffState::Offered {
-                offered_to
-            } else {
-                accepted_by
-            };
-            if holder.as_deref() != Some(agent.as_str()) {
-                return Err(StoreError::Conflict(format!(
-                    "handoff `{}` is not {} to `{agent}`",
-                    u.id,
-                    if state == HandoffState::Offered {
-                        "offered"
-                    } else {
-                        "assigned"
-                    }
-                )));
-            }
-        }
+        u.check(current)?;
         put_handoff(conn, tenant, &u.row, None)?;
     }
     for p in &w.presence {
