@@ -12,12 +12,14 @@ pub fn hosts_use_postgres() -> bool {
     std::env::var("BATON_TEST_STORE").is_ok_and(|s| s == "postgres")
 }
 
-/// The shared test cluster's URL.
+/// The shared test cluster's URL: `BATON_TEST_DATABASE_URL` (what `scripts/test` sets), or
+/// a cluster in `$TMPDIR/baton-test-pg` on port 55433, started when not running and left
+/// running for the next `cargo test` (`scripts/pg stop $TMPDIR/baton-test-pg` stops it).
 pub fn cluster_url() -> String {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| match std::env::var("BATON_TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => url,
-        _ => start_cluster(None),
+        _ => start_cluster(Some((&std::env::temp_dir().join("baton-test-pg"), 55433))),
     })
     .clone()
 }
