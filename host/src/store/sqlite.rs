@@ -9,6 +9,7 @@ mod write;
 
 use super::*;
 use rusqlite::{Connection, OpenFlags};
+use std::cell::Cell;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -24,6 +25,23 @@ fn readers() -> usize {
 }
 /// Prepared statements each connection keeps (the writer's write set uses about 20).
 const STATEMENT_CACHE: usize = 64;
+/// WAL frames after which the writer copies the WAL back into the database file. SQLite's
+/// automatic checkpoint uses the same 1,000 pages but runs inside the commit that crosses
+/// it, so every request of that group waited for the copy and the database file's fsync;
+/// the writer runs it after answering them instead. (On another thread the writer's appends
+/// would keep the WAL from ever being fully copied, so it could never start over: it grew.)
+const CHECKPOINT_FRAMES: i32 = 1000;
+
+thread_local! {
+    /// Frames in the WAL after the writer's last commit, as its WAL hook last saw them.
+    static WAL_FRAMES: Cell<i32> = const { Cell::new(0) };
+}
+
+/// The writer's WAL hook (it replaces the automatic checkpoint): note the WAL's size.
+fn note_wal_frames(_: &rusqlite::hooks::Wal, frames: std::ffi::c_int) -> rusqlite::Result<()> {
+    WAL_FRAMES.with(|f| f.set(frames));
+    Ok(())
+}
 
 type Finish = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// A queued write: run on the writer's connection inside the group transaction, or (with
@@ -87,6 +105,7 @@ impl SqliteStore {
                 .map(Mutex::new)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        writer.wal_hook(Some(note_wal_frames));
         let (jobs, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("baton-store-writer".into())
@@ -213,6 +232,12 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<Job>) {
                 Ok(()) => Ok(()),
                 Err(e) => Err(StoreError::Unavailable(e.to_string())),
             });
+        }
+        // After the answers (PASSIVE, as SQLite's own: it never waits for a reader).
+        if WAL_FRAMES.with(|f| f.replace(0)) >= CHECKPOINT_FRAMES {
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "WAL checkpoint failed; the next commit retries");
+            }
         }
     }
 }
