@@ -90,11 +90,19 @@ pub fn run() -> ExitCode {
     }
 }
 
-/// The engine the commands share, with its compile cache under the data folder.
+/// The engine the commands share, with its compile cache under the data folder (a database
+/// URL has none: see `baton serve --cache`).
 pub(crate) fn engine(data: Option<&str>) -> anyhow::Result<crate::engine::Engine> {
-    let cache_dir = data
-        .filter(|d| !d.contains("://"))
-        .map(|d| PathBuf::from(d).join("compiled"));
+    engine_with_cache(
+        data.filter(|d| !d.contains("://"))
+            .map(|d| PathBuf::from(d).join("compiled")),
+    )
+}
+
+/// The engine with its compile cache in `cache_dir` (none: compile at every start).
+pub(crate) fn engine_with_cache(
+    cache_dir: Option<PathBuf>,
+) -> anyhow::Result<crate::engine::Engine> {
     Ok(crate::engine::Engine::new(crate::engine::EngineOptions {
         cache_dir,
         ..Default::default()

@@ -30,6 +30,9 @@ pub struct Options {
     pub smtp_url: Option<String>,
     /// The alerts' sender address (`--smtp-from`).
     pub smtp_from: Option<String>,
+    /// Where compiled plugins are kept (`--cache`); default: `compiled/` in the data folder,
+    /// none with a database URL.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Build a host: open the store, load every tenant, watch the folder, start background work.
@@ -52,7 +55,10 @@ pub async fn start_with(policies: PathBuf, data: &str, options: Options) -> anyh
         None => None,
     };
     let store = crate::store::open(data).await?;
-    let engine = crate::cli::engine(Some(data))?;
+    let engine = match &options.cache_dir {
+        Some(dir) => crate::cli::engine_with_cache(Some(dir.clone()))?,
+        None => crate::cli::engine(Some(data))?,
+    };
     let tenants = Tenants::new(engine, &policies);
     for (file, outcome) in tenants.load_all().await {
         match outcome {

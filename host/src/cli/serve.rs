@@ -19,6 +19,11 @@ pub struct Args {
     /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://user:pass@host:465`.
     #[arg(long, env = "BATON_SMTP_URL")]
     pub smtp: Option<String>,
+    /// Where compiled plugins are kept, so a restart loads them instead of compiling again.
+    /// Default: `compiled/` in the data folder; with a database URL, no cache unless given.
+    /// Hosts on one machine may share it.
+    #[arg(long, env = "BATON_CACHE")]
+    pub cache: Option<PathBuf>,
     /// The sender of email alerts.
     #[arg(
         long,
@@ -33,6 +38,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = crate::server::Options {
         smtp_url: args.smtp,
         smtp_from: Some(args.smtp_from),
+        cache_dir: args.cache,
     };
     crate::server::run(args.policies, args.data, args.listen, options).await?;
     Ok(ExitCode::SUCCESS)

@@ -69,6 +69,7 @@ async fn an_offer_alerts_the_agent_by_email_and_a_failed_alert_is_retried_and_co
     let options = baton::server::Options {
         smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
         smtp_from: Some("Baton <alerts@baton.test>".into()),
+        ..Default::default()
     };
     let h = TestHost::start_with(&[], options).await;
     let channel = h.channel("acme-plumbing").await;
