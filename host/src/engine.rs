@@ -10,10 +10,12 @@ mod cache;
 mod contract;
 mod fault;
 mod link;
+mod quarantine;
 mod reuse;
 mod routing;
 mod sandbox;
 mod trigger;
+mod turns;
 mod wasm;
 
 pub use cache::CompiledPlugin;
@@ -73,7 +75,8 @@ pub struct EngineOptions {
     /// Most plugin calls running at once. A call's deadline is wall-clock time from the
     /// moment it starts, so calls wait for a turn *before* their clock starts rather than
     /// sharing the CPU with hundreds of others and timing out through no fault of their own.
-    /// Default: twice the machine's cores.
+    /// One tenant gets at most half of them (see `engine/turns.rs`). Default: twice the
+    /// machine's cores.
     pub max_concurrent_calls: u32,
     /// The largest memory cap any tenant may ask for, in bytes.
     pub max_memory_bytes: usize,

@@ -4,6 +4,7 @@ use super::cache::CompiledPlugin;
 use super::contract::{routing_api as api, wit};
 use super::fault::{Fault, FaultKind};
 use super::sandbox::{HostState, Sandbox};
+use super::turns::Solo;
 use super::wasm::Runtime;
 use super::{Limits, LoadError, PluginLabel};
 use baton_plugin_sdk::{
@@ -24,6 +25,8 @@ pub struct RoutingPlugin {
     config: Arc<str>,
     limits: Limits,
     label: PluginLabel,
+    /// Whether this plugin's calls are running out of time (see `turns.rs`).
+    solo: Arc<Solo>,
 }
 
 /// The result of one routing call: always a choice, plus the fault if one was taken.
@@ -55,6 +58,7 @@ impl RoutingPlugin {
             config: config_json.into(),
             limits,
             label,
+            solo: Solo::new(),
         };
         // Run `configure` once now so a refused config is a load error.
         let mut sandbox = Sandbox::new(&plugin.runtime, plugin.limits);
@@ -84,10 +88,23 @@ impl RoutingPlugin {
             .await
     }
 
-    /// Choose agents and a queue for `request` in a fresh instance. Never fails: a fault
-    /// yields the roster's fallback queue and is reported beside it.
+    /// Choose agents and a queue for `request` in a fresh instance (on the quarantine threads
+    /// while this plugin's calls run out of time). Never fails: a fault yields the roster's
+    /// fallback queue and is reported beside it.
     pub async fn route(&self, request: &RouteRequest, roster: &Roster) -> RoutingEvaluation {
-        let _permit = self.runtime.permits.acquire().await;
+        if !self.solo.struggling() {
+            return self.route_now(request, roster).await;
+        }
+        let (plugin, request, roster) = (self.clone(), request.clone(), roster.clone());
+        super::quarantine::run(async move { plugin.route_now(&request, &roster).await }).await
+    }
+
+    async fn route_now(&self, request: &RouteRequest, roster: &Roster) -> RoutingEvaluation {
+        let turn = self
+            .runtime
+            .turns
+            .take(&self.label.tenant, &self.solo)
+            .await;
         let mut sandbox = Sandbox::new(&self.runtime, self.limits);
         let (req, ros) = (request_to_wit(request), roster_to_wit(roster));
         let outcome = match self.configured(&mut sandbox).await {
@@ -106,6 +123,7 @@ impl RoutingPlugin {
         };
         sandbox.log_output(&self.label);
         let elapsed = sandbox.elapsed();
+        turn.finished(matches!(&outcome, Err(f) if f.kind == FaultKind::Timeout));
         match outcome {
             Ok(choice) => RoutingEvaluation {
                 choice,

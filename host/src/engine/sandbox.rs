@@ -116,13 +116,18 @@ impl Sandbox {
         let mut store = Store::new(&runtime.engine, state);
         store.limiter(|s| &mut s.limiter);
         // Check the wall clock at every epoch tick; yield to other tasks in between so a
-        // looping plugin never starves the runtime.
+        // looping plugin never starves the runtime. `yield_now` puts the call at the back
+        // of its worker's queue: a plain wake would take the worker's next-task slot and
+        // run the call again before the tasks already waiting there.
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|cx| {
             if Instant::now() >= cx.data().deadline {
                 Err(Trap::Interrupt.into())
             } else {
-                Ok(UpdateDeadline::Yield(1))
+                Ok(UpdateDeadline::YieldCustom(
+                    1,
+                    Box::pin(tokio::task::yield_now()),
+                ))
             }
         });
         Sandbox {

@@ -4,6 +4,7 @@ use super::cache::CompiledPlugin;
 use super::contract::{trigger_api as api, wit};
 use super::fault::{Fault, FaultKind};
 use super::sandbox::{HostState, Sandbox};
+use super::turns::Solo;
 use super::wasm::Runtime;
 use super::{Limits, LoadError, PluginLabel};
 use baton_plugin_sdk::{Conversation, Decision, Priority, Reason};
@@ -21,6 +22,8 @@ pub struct TriggerPlugin {
     config: Arc<str>,
     pub(super) limits: Limits,
     label: PluginLabel,
+    /// Whether this plugin's calls are running out of time (see `turns.rs`).
+    solo: Arc<Solo>,
 }
 
 /// The result of one trigger call: always a decision, plus the fault if one was taken.
@@ -66,6 +69,7 @@ impl TriggerPlugin {
             config: config_json.into(),
             limits,
             label,
+            solo: Solo::new(),
         };
         // Run `configure` once now so a refused config is a load error.
         let mut sandbox = Sandbox::new(&plugin.runtime, plugin.limits);
@@ -112,10 +116,23 @@ impl TriggerPlugin {
             .await
     }
 
-    /// Decide on `conversation` in a fresh instance. Never fails: a fault yields the safe
-    /// decision and is reported beside it.
+    /// Decide on `conversation` in a fresh instance (on the quarantine threads while this
+    /// plugin's calls run out of time). Never fails: a fault yields the safe decision and
+    /// is reported beside it.
     pub async fn evaluate(&self, conversation: &Conversation) -> TriggerEvaluation {
-        let _permit = self.runtime.permits.acquire().await;
+        if !self.solo.struggling() {
+            return self.evaluate_now(conversation).await;
+        }
+        let (plugin, conversation) = (self.clone(), conversation.clone());
+        super::quarantine::run(async move { plugin.evaluate_now(&conversation).await }).await
+    }
+
+    async fn evaluate_now(&self, conversation: &Conversation) -> TriggerEvaluation {
+        let turn = self
+            .runtime
+            .turns
+            .take(&self.label.tenant, &self.solo)
+            .await;
         let mut sandbox = Sandbox::new(&self.runtime, self.limits);
         let input = to_wit(conversation);
         let outcome = match self.configured(&mut sandbox).await {
@@ -134,6 +151,7 @@ impl TriggerPlugin {
         };
         sandbox.log_output(&self.label);
         let elapsed = sandbox.elapsed();
+        turn.finished(matches!(&outcome, Err(f) if f.kind == FaultKind::Timeout));
         match outcome {
             Ok(decision) => TriggerEvaluation {
                 decision,

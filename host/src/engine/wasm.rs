@@ -18,8 +18,9 @@ pub(crate) struct Runtime {
     pub engine: wasmtime::Engine,
     pub linker: Linker<HostState>,
     pub cache: CompileCache,
-    /// Bounds the calls running at once (and so the instances alive) below what the pool holds.
-    pub permits: tokio::sync::Semaphore,
+    /// Bounds the calls running at once (and so the instances alive) below what the pool
+    /// holds, host-wide and per tenant.
+    pub turns: super::turns::Turns,
     pub options: EngineOptions,
     stop_ticker: Arc<AtomicBool>,
 }
@@ -42,7 +43,7 @@ impl Runtime {
         spawn_ticker(engine.clone(), stop_ticker.clone());
         Ok(Runtime {
             cache: CompileCache::new(&engine, options.cache_dir.clone()),
-            permits: tokio::sync::Semaphore::new(
+            turns: super::turns::Turns::new(
                 options
                     .max_concurrent_calls
                     .clamp(1, options.max_instances.max(1)) as usize,
