@@ -9,6 +9,7 @@ mod durability;
 mod engine;
 mod event_parsing;
 mod failover;
+mod faults;
 mod history;
 mod host;
 mod isolation;
