@@ -4,17 +4,19 @@
 //!
 //! With several hosts on one database, offer timeouts and queue promotion run on one host
 //! at a time: whichever holds the `queue` lease. A dead host stops renewing it and another
-//! takes it over within [`LEASE_MS`]. Deliveries need no lease: each host claims due outbox
+//! takes it over within [`LEASE_MS`]; a live holder works only in the first half of its lease. Deliveries need no lease: each host claims due outbox
 //! rows with `SKIP LOCKED`, so a row goes to one host.
 
 use crate::handoff::{Desk, DeskError};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How often the queue is looked at.
 const QUEUE_EVERY: Duration = Duration::from_millis(250);
 /// How long the queue lease lasts without renewal: the bound on a dead host's work waiting.
-pub const LEASE_MS: i64 = 3_000;
+/// A holder stops a round halfway through it, so a slow round never runs past the lease
+/// into the next holder's.
+pub const LEASE_MS: i64 = 5_000;
 /// How often this host reports its versions.
 const VERSIONS_EVERY: Duration = Duration::from_secs(2);
 
@@ -41,6 +43,8 @@ async fn run_queue(desk: Desk, host_id: Arc<str>) {
     let mut held = false;
     loop {
         tokio::time::sleep(QUEUE_EVERY).await;
+        // Measured from before asking, so the lease surely lasts this long.
+        let safe_until = Instant::now() + Duration::from_millis(LEASE_MS as u64 / 2);
         match desk.store().lease("queue", &host_id, LEASE_MS).await {
             Ok(true) => {
                 if !held {
@@ -65,6 +69,10 @@ async fn run_queue(desk: Desk, host_id: Arc<str>) {
             tracing::warn!(error = %e, "offer timeouts failed");
         }
         for tenant in desk.tenants().ids() {
+            if Instant::now() >= safe_until {
+                tracing::debug!("queue round cut short: the lease is renewed first");
+                break;
+            }
             match desk.promote(&tenant).await {
                 Ok(_) | Err(DeskError::TenantUnavailable(_)) => {}
                 Err(e) => tracing::warn!(tenant, error = %e, "queue promotion failed"),
