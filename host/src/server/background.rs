@@ -35,8 +35,11 @@ pub(super) fn spawn(
         .with_channels(channels);
     tokio::spawn(crate::alerts::run_deliveries(deliverer, desk.subscribe()));
     tokio::spawn(crate::report::retention::run(desk.clone()));
-    tokio::spawn(run_queue(desk.clone(), host_id.clone()));
-    tokio::spawn(report_versions(desk, host_id));
+    // Only a shared store has other hosts to tell which versions this one serves.
+    if desk.store().backend() != "sqlite" {
+        tokio::spawn(report_versions(desk.clone(), host_id.clone()));
+    }
+    tokio::spawn(run_queue(desk, host_id));
 }
 
 async fn run_queue(desk: Desk, host_id: Arc<str>) {

@@ -3,34 +3,16 @@
 //! then recovery). Afterwards every acknowledged event is present exactly once.
 
 use crate::durability::serve;
-use crate::host::{policies_dir, TestHost};
+use crate::host::{insert_key, policies_dir, TestHost};
 use crate::lifecycle::quick_tenant;
 use crate::pg::{column, PrivateCluster};
-use baton::store::{new_key, KeyRole, KeyRow};
+use baton::store::KeyRole;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// `(conversation, text)` of every event a host acknowledged with 201.
 type Acked = Arc<Mutex<Vec<(String, String)>>>;
-
-async fn make_key(data: &str, tenant: &str, role: KeyRole, agent: Option<&str>) -> String {
-    let store = baton::store::open(data).await.unwrap();
-    let key = new_key();
-    store
-        .insert_key(KeyRow {
-            id: key.id.clone(),
-            hash: key.hash.clone(),
-            tenant: Some(tenant.into()),
-            role,
-            agent_id: agent.map(str::to_string),
-            created_ms: 0,
-            revoked_ms: None,
-        })
-        .await
-        .unwrap();
-    key.secret
-}
 
 /// A channel that keeps posting: each event goes to the next host; an event that got no
 /// answer or a 503 is retried with the same idempotency key (on the next host), as a load
@@ -135,8 +117,21 @@ async fn a_killed_hosts_queue_lease_is_taken_over_and_nothing_acknowledged_is_lo
     children.push(serve(policies.path(), &data));
     children.push(serve(policies.path(), &data));
     let urls: Vec<String> = children.iter().map(|(_, u)| u.clone()).collect();
-    let channel = make_key(&data, "acme-plumbing", KeyRole::Channel, None).await;
-    let sam = make_key(&data, "acme-plumbing", KeyRole::Agent, Some("sam")).await;
+    let store = baton::store::open(&data).await.unwrap();
+    let channel = insert_key(
+        store.as_ref(),
+        Some("acme-plumbing"),
+        KeyRole::Channel,
+        None,
+    )
+    .await;
+    let sam = insert_key(
+        store.as_ref(),
+        Some("acme-plumbing"),
+        KeyRole::Agent,
+        Some("sam"),
+    )
+    .await;
 
     let acked: Acked = Arc::default();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));

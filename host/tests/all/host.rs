@@ -54,6 +54,29 @@ pub fn policies_dir() -> tempfile::TempDir {
     dir
 }
 
+/// Store a new key for `tenant` with `role` (and `agent`) in `store`; returns its secret.
+pub async fn insert_key(
+    store: &dyn baton::store::Store,
+    tenant: Option<&str>,
+    role: KeyRole,
+    agent: Option<&str>,
+) -> String {
+    let key = new_key();
+    store
+        .insert_key(KeyRow {
+            id: key.id.clone(),
+            hash: key.hash.clone(),
+            tenant: tenant.map(str::to_string),
+            role,
+            agent_id: agent.map(str::to_string),
+            created_ms: 0,
+            revoked_ms: None,
+        })
+        .await
+        .unwrap();
+    key.secret
+}
+
 impl TestHost {
     /// Start a host on the demo tenants plus `extra` tenant files `(name, toml)`.
     pub async fn start(extra: &[(&str, &str)]) -> TestHost {
@@ -108,22 +131,7 @@ impl TestHost {
 
     /// A new key for `tenant` with `role` (and `agent`).
     pub async fn key(&self, tenant: Option<&str>, role: KeyRole, agent: Option<&str>) -> String {
-        let key = new_key();
-        self.host
-            .desk
-            .store()
-            .insert_key(KeyRow {
-                id: key.id.clone(),
-                hash: key.hash.clone(),
-                tenant: tenant.map(str::to_string),
-                role,
-                agent_id: agent.map(str::to_string),
-                created_ms: 0,
-                revoked_ms: None,
-            })
-            .await
-            .unwrap();
-        key.secret
+        insert_key(self.host.desk.store().as_ref(), tenant, role, agent).await
     }
 
     pub async fn channel(&self, tenant: &str) -> String {
