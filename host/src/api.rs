@@ -1,18 +1,21 @@
 //! The HTTP API: one uniform handoff API for channels and agent tools.
 
+mod accept_links;
 mod admin;
 mod agents;
-pub(crate) mod asset;
 mod auth;
 mod conversations;
 mod error;
 mod events;
 mod extract;
 mod handoffs;
+mod headers;
 mod me;
 mod metrics;
+mod nul;
 mod report;
 mod sms;
+mod web;
 mod widget;
 
 pub use error::ApiError;
@@ -25,6 +28,22 @@ use utoipa::OpenApi;
 
 /// Largest request body accepted, bytes.
 pub const MAX_BODY: usize = 64 * 1024;
+
+/// How long an SSE client waits before it reconnects: each stream opens with this `retry:`
+/// field, so `EventSource` clients neither hammer a restarting host nor wait its default.
+pub(crate) const SSE_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A stream of SSE events, opened by the `retry:` field.
+pub(crate) fn with_retry<S>(
+    events: S,
+) -> impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>
+where
+    S: futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+{
+    use futures_util::StreamExt;
+    let first = axum::response::sse::Event::default().retry(SSE_RETRY);
+    futures_util::stream::once(async move { Ok(first) }).chain(events)
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -40,9 +59,11 @@ pub struct AppState {
     info(title = "Baton handoff API", description = "Ingest conversation events, decide and route handoffs, and run them to a close."),
     paths(
         conversations::post_event, conversations::get_conversation,
-        handoffs::list, handoffs::get, handoffs::accept, handoffs::decline, handoffs::reply, handoffs::resolve, handoffs::handback,
+        handoffs::list, handoffs::get, handoffs::accept, handoffs::decline, handoffs::reply, handoffs::resolve, handoffs::handback, handoffs::abandon,
+        accept_links::get, accept_links::accept,
         agents::put_presence, me::me, events::stream, admin::tenants, report::get, metrics::get, healthz
     ),
+    components(schemas(crate::store::EventRow)),
     modifiers(&Security)
 )]
 struct ApiDoc;
@@ -130,6 +151,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/handoffs/{id}/messages", post(handoffs::reply))
         .route("/v1/handoffs/{id}/resolve", post(handoffs::resolve))
         .route("/v1/handoffs/{id}/handback", post(handoffs::handback))
+        .route("/v1/accept-links/{token}", get(accept_links::get))
+        .route(
+            "/v1/accept-links/{token}/accept",
+            post(accept_links::accept),
+        )
+        .route("/v1/handoffs/{id}/abandon", post(handoffs::abandon))
         .route("/v1/agents/{id}/presence", put(agents::put_presence))
         .route("/v1/me", get(me::me))
         .route("/v1/events", get(events::stream))
@@ -138,9 +165,10 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::get))
         .route("/v1/sms/twilio/{tenant}", post(sms::inbound))
         .merge(widget::routes())
-        .merge(crate::inbox::routes())
+        .merge(web::inbox::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(fallback)
+        .layer(axum::middleware::from_fn(headers::layer))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }

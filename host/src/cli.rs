@@ -1,4 +1,5 @@
-//! The `baton` command: serve, check, replay, export, report, keys, new, build, load.
+//! The `baton` command: serve, check, test, replay, export, report, keys, new, build, load,
+//! simulate.
 
 mod check;
 pub mod export;
@@ -9,6 +10,8 @@ mod replay;
 mod replay_compare;
 mod report;
 mod serve;
+mod simulate;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -28,6 +31,8 @@ enum Command {
     Serve(serve::Args),
     /// Validate tenant files and their plugins offline, as `serve` would; exit 1 on any error.
     Check(check::Args),
+    /// Run every tenant's self-tests and fixture replays; exit 1 on any failure (for CI).
+    Test(test::Args),
     /// Replay labelled conversations through a tenant's trigger policy and score it.
     Replay(replay::Args),
     /// Write recorded conversations as labelled fixtures (what happened is the label).
@@ -45,6 +50,9 @@ enum Command {
     /// Load-test running hosts: `baton load prepare` a folder, then `baton load run`.
     #[command(subcommand)]
     Load(load::Command),
+    /// Play a business day (a scenario file) through a tenant's real policies on simulated
+    /// time: service levels, and the lifecycle invariants checked at every step.
+    Simulate(simulate::Args),
 }
 
 /// Where tenant files live unless `--policies` says otherwise.
@@ -72,6 +80,7 @@ pub fn run() -> ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Check(args) => check::run(args).await,
+            Command::Test(args) => test::run(args).await,
             Command::Replay(args) => replay::run(args).await,
             Command::Export(args) => export::run(args).await,
             Command::Report(args) => report::run(args).await,
@@ -79,6 +88,7 @@ pub fn run() -> ExitCode {
             Command::Load(cmd) => load::run(cmd).await,
             Command::New(cmd) => new::run(cmd).await,
             Command::Build(args) => new::build(args).await,
+            Command::Simulate(args) => simulate::run(args).await,
         }
     });
     match result {
@@ -88,23 +98,4 @@ pub fn run() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The engine the commands share, with its compile cache under the data folder (a database
-/// URL has none: see `baton serve --cache`).
-pub(crate) fn engine(data: Option<&str>) -> anyhow::Result<crate::engine::Engine> {
-    engine_with_cache(
-        data.filter(|d| !d.contains("://"))
-            .map(|d| PathBuf::from(d).join("compiled")),
-    )
-}
-
-/// The engine with its compile cache in `cache_dir` (none: compile at every start).
-pub(crate) fn engine_with_cache(
-    cache_dir: Option<PathBuf>,
-) -> anyhow::Result<crate::engine::Engine> {
-    Ok(crate::engine::Engine::new(crate::engine::EngineOptions {
-        cache_dir,
-        ..Default::default()
-    })?)
 }

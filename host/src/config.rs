@@ -9,7 +9,8 @@
 //!
 //! - `schema` holds the TOML as written (serde structs with spans),
 //! - `load` reads, parses and validates it, with `parts` (queues, agents, fallback,
-//!   webhooks, plugins), `notices` and `tests_table` (the trigger's inline self-tests),
+//!   webhooks, plugins), `notices`, `tests_table` and `routing_tests` (the inline
+//!   self-tests) and `fixture_specs` (the fixture files `baton test` replays),
 //! - `hours` turns the time zone and business hours into a [`baton_plugin_sdk::Clock`],
 //! - `template` parses the customer notices' placeholders,
 //! - `names` says which files are tenants and what their ids are; `checks` checks shapes
@@ -19,11 +20,13 @@
 mod channels;
 mod checks;
 mod diagnostic;
+mod fixture_specs;
 mod hours;
 mod load;
 mod names;
 mod notices;
 mod parts;
+mod routing_tests;
 mod schema;
 mod template;
 mod tests_table;
@@ -31,11 +34,13 @@ mod translate;
 
 pub use channels::{SmsConfig, SmsProvider, WidgetConfig};
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Span};
+pub use fixture_specs::FixtureSpec;
 pub use hours::{describe_opening, Hours, TimeRange, DAY_KEYS};
 pub use load::{load_file, parse_str};
 pub use names::{is_tenant_file_name, is_valid_tenant_id, tenant_id_from_path};
-pub use notices::{NoticeKind, Notices};
-pub use template::{format_wait, Placeholder, Template, TemplateError, Vars};
+pub use notices::{Language, NoticeKind, NoticeSet, Notices};
+pub use routing_tests::{RouteExpect, RoutingTest};
+pub use template::{format_wait, format_wait_es, Placeholder, Template, TemplateError, Vars};
 pub use tests_table::{SelfTest, SELF_TEST_EPOCH};
 
 use baton_plugin_sdk::Clock;
@@ -78,6 +83,12 @@ pub struct TenantConfig {
     pub shadow: Option<PluginSpec>,
     /// The trigger's inline self-tests, run before a version activates.
     pub self_tests: Vec<SelfTest>,
+    /// The routing policy's inline self-tests (`[[routing.tests]]`), run before a version
+    /// activates.
+    pub routing_tests: Vec<RoutingTest>,
+    /// Labelled conversation files `baton test` replays through the trigger, with the
+    /// scores it must reach (`[[trigger.fixtures]]`); serving never reads them.
+    pub fixtures: Vec<FixtureSpec>,
     /// The SMS bridge (`[sms]`), when the tenant has one.
     pub sms: Option<SmsConfig>,
     /// The web-chat widget (`[widget]`).
@@ -176,6 +187,10 @@ pub struct Limits {
     pub deadline_ms: u32,
     /// How long an offer is reserved for an agent, in seconds, 1 to 3600 (default 60).
     pub offer_timeout_secs: u32,
+    /// How long a handoff waits for an agent (queued or offered) with no word from the
+    /// customer, counted in business hours, before it closes as `abandoned`: 0 (never, the
+    /// default) or 60 to 604800 (a week).
+    pub abandon_after_secs: u32,
     /// Most trigger evaluations per second, 0 for no cap (default 0).
     pub evaluations_per_second: u32,
     /// Days the decision log keeps a row, 1 to 3650 (default 90).
@@ -191,6 +206,7 @@ impl Default for Limits {
             memory_mib: 16,
             deadline_ms: 20,
             offer_timeout_secs: 60,
+            abandon_after_secs: 0,
             evaluations_per_second: 0,
             decision_log_days: 90,
             decision_log_max_rows: 1_000_000,
@@ -217,13 +233,15 @@ pub enum WebhookEvent {
     HandoffResolved,
     /// `handoff.handed_back`
     HandoffHandedBack,
+    /// `handoff.abandoned`
+    HandoffAbandoned,
     /// `policy.fault`
     PolicyFault,
 }
 
 impl WebhookEvent {
     /// Every event, in the order listed in the docs.
-    pub const ALL: [WebhookEvent; 9] = [
+    pub const ALL: [WebhookEvent; 10] = [
         WebhookEvent::HandoffOpened,
         WebhookEvent::HandoffOffered,
         WebhookEvent::HandoffAccepted,
@@ -232,6 +250,7 @@ impl WebhookEvent {
         WebhookEvent::HandoffMessage,
         WebhookEvent::HandoffResolved,
         WebhookEvent::HandoffHandedBack,
+        WebhookEvent::HandoffAbandoned,
         WebhookEvent::PolicyFault,
     ];
 
@@ -246,6 +265,7 @@ impl WebhookEvent {
             WebhookEvent::HandoffMessage => "handoff.message",
             WebhookEvent::HandoffResolved => "handoff.resolved",
             WebhookEvent::HandoffHandedBack => "handoff.handed_back",
+            WebhookEvent::HandoffAbandoned => "handoff.abandoned",
             WebhookEvent::PolicyFault => "policy.fault",
         }
     }

@@ -174,6 +174,23 @@ impl Engine {
         })
     }
 
+    /// The engine with its compile cache in `cache_dir` (none: compile at every start).
+    pub fn with_cache(cache_dir: Option<PathBuf>) -> Result<Self, EngineError> {
+        Engine::new(EngineOptions {
+            cache_dir,
+            ..Default::default()
+        })
+    }
+
+    /// The engine for a data location: its compile cache is `compiled/` in a data folder,
+    /// none for a database URL (a shared store has no shared folder).
+    pub fn for_data(data: Option<&str>) -> Result<Self, EngineError> {
+        Engine::with_cache(
+            data.filter(|d| !d.contains("://"))
+                .map(|d| PathBuf::from(d).join("compiled")),
+        )
+    }
+
     /// Compile (or fetch from the cache) the plugin at `path` and check it exports `world`.
     pub async fn compile(
         &self,

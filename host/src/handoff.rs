@@ -5,20 +5,33 @@
 //! lifecycle events and their webhook deliveries together. Nothing is acknowledged before
 //! that write is durable.
 
+/// The name a channel gives a customer it knows nothing about (a web visitor who gave no
+/// name): such a customer is their own, per conversation, never merged with another, and is
+/// not greeted by it.
+pub const ANONYMOUS_CUSTOMER: &str = "Web visitor";
+
+mod abandon;
+mod accept_link;
 mod brief;
 mod desk;
 mod ingest;
 mod lifecycle;
 mod notice;
 mod queue;
+mod reroute;
 mod retry;
 mod roster;
+pub mod segments;
+mod transitions;
 mod wait;
 
+pub use accept_link::{LinkAccepted, LinkOffer};
 pub use brief::{build_brief, Brief};
 pub use desk::{Desk, DeskError};
 pub use ingest::{
     valid_conversation_id, DecisionView, IngestRequest, IngestResponse, NoticeView, MAX_TEXT,
 };
 pub use lifecycle::{Outcome, ResolveRequest};
+pub(crate) use roster::build as roster_of;
+pub use transitions::AbandonedBy;
 pub use wait::WaitEstimate;

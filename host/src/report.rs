@@ -1,21 +1,21 @@
 //! Closing the loop: what the decision log and the handoffs say, per tenant.
 //!
-//! A report covers the conversations that **started** in `[from, to)`; every figure is over
-//! those conversations and their handoffs, messages and logged decisions, whenever those
-//! happened. The same code serves `GET /v1/report`, `baton report` and its HTML page.
+//! A report covers a window `[from, to)`: the conversation figures (conversations, bot
+//! response time, faults) are over the conversations that **started** in it; the handoff
+//! figures (handoffs, time to accept, handle time, outcomes, abandoned, context loss) are
+//! over the handoffs that **opened** in it, whenever their conversation started: a returning
+//! SMS customer's conversation is their phone number, and their later handoffs count on the
+//! day they happened. The same code serves `GET /v1/report`, `baton report` and its HTML page.
 
 pub mod context_loss;
 pub mod figures;
 pub mod html;
-pub mod metrics;
-pub mod retention;
 pub mod series;
 pub mod shadow;
 
 pub use figures::{Figures, Percentiles};
-pub use metrics::Metrics;
 
-use crate::store::{RecordedConversation, SharedStore, StoreError};
+use crate::store::{HandoffRow, RecordedConversation, SharedStore, StoreError};
 use figures::{Acc, Contacts};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -148,19 +148,57 @@ pub fn contacts(window: &crate::store::RecordedWindow) -> Contacts {
     out
 }
 
-/// Add `c` (and its handoffs) to `acc`, returning its context-loss findings.
+/// A report's window, `[from_ms, to_ms)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Start, inclusive, ms since the epoch.
+    pub from_ms: i64,
+    /// End, exclusive, ms since the epoch.
+    pub to_ms: i64,
+}
+
+impl Window {
+    fn holds(self, ms: i64) -> bool {
+        self.from_ms <= ms && ms < self.to_ms
+    }
+
+    /// Whether the window counts `c` itself: it started in it.
+    pub fn counts_conversation(self, c: &RecordedConversation) -> bool {
+        self.holds(c.conversation.created_ms)
+    }
+
+    /// The handoffs of `c` the window counts: those opened in it.
+    pub fn handoffs(self, c: &RecordedConversation) -> impl Iterator<Item = &HandoffRow> {
+        c.handoffs.iter().filter(move |h| self.holds(h.opened_ms))
+    }
+}
+
+/// Add to `acc` what `window` counts of `c` (the conversation if it started in the window,
+/// the handoffs that opened in it), returning those handoffs' context-loss findings.
 pub fn accumulate(
     acc: &mut Acc,
     c: &RecordedConversation,
     contacts: &Contacts,
+    window: Window,
 ) -> Vec<context_loss::Finding> {
-    acc.conversation(c);
-    let found = figures::findings(c);
-    for h in &c.handoffs {
-        let lost = found.iter().any(|f| f.handoff_id == h.id);
-        acc.handoff(h, c, contacts, lost);
+    if window.counts_conversation(c) {
+        acc.conversation(c);
+    }
+    let mut found = Vec::new();
+    for h in window.handoffs(c) {
+        let mine = context_loss::detect(h, &c.conversation, &c.messages);
+        acc.handoff(h, c, contacts, !mine.is_empty());
+        found.extend(mine);
     }
     found
+}
+
+/// Every conversation a window's report reads: those that started in it, then the earlier
+/// ones with a handoff opened in it.
+pub fn all_conversations(
+    window: &crate::store::RecordedWindow,
+) -> impl Iterator<Item = &RecordedConversation> {
+    window.conversations.iter().chain(&window.earlier)
 }
 
 /// Build the report from what the store recorded.
@@ -172,17 +210,20 @@ pub fn build(
     window: &crate::store::RecordedWindow,
 ) -> Report {
     let contacts = contacts(window);
+    let span = Window { from_ms, to_ms };
     let mut totals = Acc::default();
     let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
     let mut findings = Vec::new();
-    for c in &window.conversations {
-        let found = accumulate(&mut totals, c, &contacts);
+    for c in all_conversations(window) {
+        let found = accumulate(&mut totals, c, &contacts, span);
         if let Some(g) = group_by {
-            groups
-                .entry(g.conversation_key(c))
-                .or_default()
-                .conversation(c);
-            for h in &c.handoffs {
+            if span.counts_conversation(c) {
+                groups
+                    .entry(g.conversation_key(c))
+                    .or_default()
+                    .conversation(c);
+            }
+            for h in span.handoffs(c) {
                 let lost = found.iter().any(|f| f.handoff_id == h.id);
                 groups
                     .entry(g.handoff_key(c, h))

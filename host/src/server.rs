@@ -2,10 +2,13 @@
 //! (offer timeouts, queue promotion, webhook delivery) and the HTTP API.
 
 mod background;
+pub mod http;
+pub mod retention;
 
 pub use background::LEASE_MS;
 
 use crate::api::{self, AppState};
+use crate::engine::Engine;
 use crate::handoff::Desk;
 use crate::tenants::{self, ReloadOutcome, Tenants};
 use std::path::PathBuf;
@@ -23,7 +26,7 @@ pub struct Host {
     _watch: Option<tenants::WatchHandle>,
 }
 
-/// How outbound channels reach the world.
+/// How a host reaches the world (outbound channels, the plugin cache) and reads the time.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// The SMTP relay for email alerts (`--smtp`), e.g. `smtp://127.0.0.1:2525`.
@@ -33,6 +36,45 @@ pub struct Options {
     /// Where compiled plugins are kept (`--cache`); default: `compiled/` in the data folder,
     /// none with a database URL.
     pub cache_dir: Option<PathBuf>,
+    /// Where agents reach this host (`--public-url`), e.g. `https://baton.example.com`:
+    /// offer alerts carry one-time accept links under it.
+    pub public_url: Option<String>,
+    /// The HTTP listener's timeouts and connection limit.
+    pub http: http::HttpLimits,
+    /// Where the desk and its background rounds read the time; the system clock when
+    /// unset. Tests and simulations pass a [`crate::clock::ManualClock`] and move it.
+    pub clock: Option<crate::clock::SharedClock>,
+}
+
+/// Check `--public-url`: an absolute `http` or `https` address without a query or
+/// fragment (links are made by appending `/inbox/accept#...`).
+pub fn check_public_url(url: &str) -> anyhow::Result<String> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| anyhow::anyhow!("`--public-url {url}` is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        anyhow::bail!("`--public-url {url}` must be an http:// or https:// address");
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        anyhow::bail!("`--public-url {url}` must not carry a query or a fragment");
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+/// Without an SMTP relay, an on-call agent whose only alert contact is an email cannot be
+/// paged after hours: say so at start-up, naming them.
+fn warn_unpageable(tenants: &Tenants) {
+    for tenant in tenants.ids() {
+        let Some(version) = tenants.get(&tenant) else {
+            continue;
+        };
+        let config = &version.config;
+        for a in config.agents.iter().filter(|a| a.on_call) {
+            let texts = a.alert.sms.is_some() && config.sms.is_some();
+            if a.alert.email.is_some() && !texts {
+                tracing::warn!(tenant, agent = %a.id, "on call with only an email alert, but no --smtp relay: emergencies after hours cannot page them");
+            }
+        }
+    }
 }
 
 /// Build a host: open the store, load every tenant, watch the folder, start background work.
@@ -49,15 +91,19 @@ pub async fn start_with(policies: PathBuf, data: &str, options: Options) -> anyh
                 .as_deref()
                 .unwrap_or("Baton <baton@localhost>");
             Some(Arc::new(
-                crate::alerts::email::Mailer::new(url, from).map_err(anyhow::Error::msg)?,
+                crate::outbox::email::Mailer::new(url, from).map_err(anyhow::Error::msg)?,
             ))
         }
         None => None,
     };
+    let public_url = match &options.public_url {
+        Some(url) => Some(check_public_url(url)?),
+        None => None,
+    };
     let store = crate::store::open(data).await?;
     let engine = match &options.cache_dir {
-        Some(dir) => crate::cli::engine_with_cache(Some(dir.clone()))?,
-        None => crate::cli::engine(Some(data))?,
+        Some(dir) => Engine::with_cache(Some(dir.clone()))?,
+        None => Engine::for_data(Some(data))?,
     };
     let tenants = Tenants::new(engine, &policies);
     for (file, outcome) in tenants.load_all().await {
@@ -78,9 +124,21 @@ pub async fn start_with(policies: PathBuf, data: &str, options: Options) -> anyh
             None
         }
     };
-    let desk = Desk::new(store.clone(), tenants.clone());
+    let clock = options
+        .clock
+        .clone()
+        .unwrap_or_else(|| Arc::new(crate::clock::SystemClock));
+    let desk = Desk::with_clock(store.clone(), tenants.clone(), clock);
     let id = host_id();
-    background::spawn(desk.clone(), id.clone(), mailer);
+    if public_url.is_none() {
+        tracing::info!(
+            "no --public-url: offer alerts point to the inbox instead of carrying an accept link"
+        );
+    }
+    if mailer.is_none() {
+        warn_unpageable(&tenants);
+    }
+    background::spawn(desk.clone(), id.clone(), mailer, public_url);
     Ok(Host {
         desk,
         id,
@@ -109,6 +167,7 @@ pub async fn run(
     listen: String,
     options: Options,
 ) -> anyhow::Result<()> {
+    let limits = options.http;
     let host = start_with(policies, &data, options).await?;
     let app = api::router(AppState {
         desk: host.desk.clone(),
@@ -136,9 +195,7 @@ pub async fn run(
             std::process::exit(0);
         });
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stopping)
-        .await?;
+    http::serve(listener, app, limits, stopping).await;
     Ok(())
 }
 
@@ -159,4 +216,31 @@ async fn shutdown() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_public_url;
+
+    #[test]
+    fn a_public_url_is_an_absolute_http_address() {
+        assert_eq!(
+            check_public_url("https://baton.example.com/").unwrap(),
+            "https://baton.example.com"
+        );
+        assert_eq!(
+            check_public_url("http://10.0.0.5:8080/baton").unwrap(),
+            "http://10.0.0.5:8080/baton"
+        );
+        for bad in [
+            "baton.example.com",
+            "ftp://baton.example.com",
+            "https://baton.example.com/?a=1",
+            "https://baton.example.com/#x",
+            "",
+        ] {
+            let e = check_public_url(bad).unwrap_err().to_string();
+            assert!(e.contains("--public-url"), "{bad}: {e}");
+        }
+    }
 }

@@ -7,8 +7,10 @@
 //! write is scoped by tenant. The SQLite backend is embedded, for one host; the PostgreSQL
 //! backend is shared by several hosts acting as one service.
 
+mod doc;
 mod encode;
 mod keys;
+pub use doc::{CustomerDoc, MessageDoc, PriorityDoc, RoleDoc};
 mod model;
 mod outbox;
 mod postgres;
@@ -85,6 +87,12 @@ pub trait Store: Send + Sync + 'static {
         tenant: &str,
         conversation: &str,
     ) -> Result<Option<HandoffRow>, StoreError>;
+    /// Every handoff of a conversation, open and closed, oldest first (by when it opened).
+    async fn conversation_handoffs(
+        &self,
+        tenant: &str,
+        conversation: &str,
+    ) -> Result<Vec<HandoffRow>, StoreError>;
     /// Handoffs matching a filter, newest first.
     async fn handoffs(
         &self,
@@ -120,6 +128,16 @@ pub trait Store: Send + Sync + 'static {
         now_ms: i64,
         limit: usize,
     ) -> Result<Vec<(String, HandoffRow)>, StoreError>;
+    /// Handoffs of `tenant` waiting for an agent (queued or offered) that opened before
+    /// `before_ms` and whose customer has written nothing since: each with when the customer
+    /// was last heard from (the later of the opening and their last message), longest idle
+    /// first, at most `limit`. The abandon limit's candidates.
+    async fn idle_handoffs(
+        &self,
+        tenant: &str,
+        before_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<(HandoffRow, i64)>, StoreError>;
     /// Webhook deliveries due at `now_ms`, across tenants. A shared backend *claims* them:
     /// no other host is handed the same rows until [`CLAIM_MS`] has passed, so each row is
     /// attempted by one host, and a host that dies mid-delivery leaves them to another.

@@ -6,7 +6,9 @@ mod load;
 mod registry;
 mod watch;
 
-pub use load::{load_version, LoadReport};
+pub use load::{
+    load_and_test, load_version, LoadReport, TestKind, TestOutcome, SELF_TEST_DEADLINE,
+};
 pub use registry::{render, ReloadOutcome, TenantStatus, Tenants};
 pub use watch::{watch, WatchHandle, DEBOUNCE};
 

@@ -141,7 +141,7 @@ fn good_example_hours_and_notices() {
         ..Vars::default()
     };
     assert_eq!(
-        c.notices.get(NoticeKind::AfterHours).render(&vars),
+        c.notices.get(NoticeKind::AfterHours, baton::config::Language::En).render(&vars),
         "We're closed right now; Acme Plumbing opens Monday at 7:00 AM. A person will reply then — for an emergency call +15555550199."
     );
     let vars = Vars {
@@ -151,7 +151,7 @@ fn good_example_hours_and_notices() {
         ..Vars::default()
     };
     assert_eq!(
-        c.notices.queued.render(&vars),
+        c.notices.en.queued.render(&vars),
         "Thanks for your patience — I'm bringing in a person from Acme Plumbing. You're number 2 in line; the wait is about 4 minutes."
     );
 }
@@ -172,7 +172,12 @@ fn minimal_tenant_gets_defaults() {
     assert_eq!(c.trigger.path, PathBuf::from("/opt/baton/t.wasm"));
     assert_eq!(c.routing.path, PathBuf::from("policies/r.wasm"));
     // Without an emergency phone, the default after-hours notice doesn't mention one.
-    assert!(!c.notices.after_hours.source().contains("emergency_phone"));
+    assert!(!c
+        .notices
+        .en
+        .after_hours
+        .source()
+        .contains("emergency_phone"));
     assert!(c.shadow.is_none());
 }
 

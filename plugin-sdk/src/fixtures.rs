@@ -1,4 +1,4 @@
-//! Conversation fixtures (`FORMAT.md`: one JSON conversation per line) and the scoring of a
+//! Conversation fixtures (`tests/fixtures/conversations/FORMAT.md`: one JSON conversation per line) and the scoring of a
 //! trigger policy against their labels. The same code backs `baton replay`, so a policy
 //! scores the same natively in your tests as in the host's sandbox.
 //!

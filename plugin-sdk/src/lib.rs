@@ -38,6 +38,7 @@
 pub mod config;
 mod export;
 pub mod routing;
+pub mod segment;
 pub mod trigger;
 pub mod types;
 
@@ -50,6 +51,7 @@ pub mod guest;
 
 pub use config::{parse_config, NoConfig};
 pub use routing::RoutingPolicy;
+pub use segment::{SegmentMarker, SEGMENT_MARKER};
 pub use trigger::TriggerPolicy;
 pub use types::*;
 
@@ -63,6 +65,19 @@ pub const WIT: &str = include_str!("../wit/policy.wit");
 pub mod prelude {
     pub use crate::config::NoConfig;
     pub use crate::routing::RoutingPolicy;
+    pub use crate::segment::SegmentMarker;
     pub use crate::trigger::TriggerPolicy;
     pub use crate::types::*;
+}
+
+#[cfg(test)]
+mod contract_version_tests {
+    #[test]
+    fn the_wit_declares_the_contract_version() {
+        let package = format!("package baton:policy@{};", super::CONTRACT_VERSION);
+        assert!(
+            super::WIT.lines().any(|l| l.trim() == package),
+            "plugin-sdk/wit/policy.wit does not declare `{package}`"
+        );
+    }
 }

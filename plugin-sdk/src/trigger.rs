@@ -19,5 +19,7 @@ pub trait TriggerPolicy: Sized + 'static {
     fn new(config: Self::Config) -> Result<Self, String>;
 
     /// Decide on the conversation so far (messages up to the latest customer message).
+    /// After a handoff of the conversation closed, judge the customer's new messages as a
+    /// fresh episode: [`Conversation::current_segment`] (earlier segments are context).
     fn evaluate(&self, conversation: &Conversation) -> Decision;
 }

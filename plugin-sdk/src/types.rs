@@ -14,7 +14,8 @@ pub enum Role {
     Bot,
     /// A human agent of the business.
     Agent,
-    /// A system notice (e.g. "an agent has joined").
+    /// A system notice (e.g. "an agent has joined"), or a segment marker the host inserts
+    /// in the trigger input ([`crate::SegmentMarker`]).
     System,
 }
 
@@ -245,7 +246,9 @@ pub struct Conversation {
     pub channel: String,
     /// Who the customer is.
     pub customer: Customer,
-    /// The messages up to and including the customer message that prompted the call.
+    /// The messages up to and including the customer message that prompted the call, with
+    /// a `system` segment marker where each closed handoff of the conversation ended (see
+    /// [`crate::segment`]: [`Conversation::current_segment`] is the episode to judge).
     pub messages: Vec<Message>,
     /// The tenant's clock.
     #[serde(default)]

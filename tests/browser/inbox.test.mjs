@@ -106,7 +106,7 @@ before(async () => {
     writeFileSync(file, readFileSync(file, "utf8").replace(/^deadline_ms = \d+$/m, "deadline_ms = 500"));
   }
   const create = (...args) =>
-    execFileSync(baton, ["keys", "create", "--data", data, ...args], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    execFileSync(baton, ["keys", "create", "--data", data, "--policies", policies, ...args], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
   keys.channel = create("--tenant", "acme-plumbing", "--role", "channel");
   keys.sam = create("--tenant", "acme-plumbing", "--role", "agent", "--agent", "sam");
   keys.jo = create("--tenant", "acme-plumbing", "--role", "agent", "--agent", "jo");

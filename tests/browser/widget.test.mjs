@@ -72,7 +72,7 @@ before(async () => {
     writeFileSync(file, readFileSync(file, "utf8").replace(/^deadline_ms = \d+$/m, "deadline_ms = 500"));
   }
   const create = (...args) =>
-    execFileSync(baton, ["keys", "create", "--data", data, ...args], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    execFileSync(baton, ["keys", "create", "--data", data, "--policies", policies, ...args], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
   keys.widget = create("--tenant", "acme-plumbing", "--role", "widget");
   keys.sam = create("--tenant", "acme-plumbing", "--role", "agent", "--agent", "sam");
   server = await startAndWait(baton, ["serve", "--policies", policies, "--data", data, "--listen", "127.0.0.1:0"],

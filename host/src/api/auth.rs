@@ -3,6 +3,7 @@
 
 use super::error::ApiError;
 use super::AppState;
+use crate::handoff::DeskError;
 use crate::store::{hash_key, KeyRole};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -17,6 +18,8 @@ pub struct Caller {
     pub role: KeyRole,
     /// The agent, for agent keys.
     pub agent_id: Option<String>,
+    /// The key's public id (scopes what the caller stores, e.g. its idempotency keys).
+    pub key_id: String,
 }
 
 impl Caller {
@@ -66,6 +69,27 @@ fn unauthorized(message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
 }
 
+/// An agent key works only while its agent is on its tenant's roster (the serving tenant
+/// file): removing the agent from the file ends every key of theirs at the next request,
+/// with no revocation to forget.
+fn on_roster(state: &AppState, tenant: Option<&str>, agent: Option<&str>) -> Result<(), ApiError> {
+    let (Some(tenant), Some(agent)) = (tenant, agent) else {
+        return Err(unauthorized("this agent key names no tenant or agent"));
+    };
+    let version = state
+        .desk
+        .tenants()
+        .get(tenant)
+        .ok_or_else(|| ApiError::from(DeskError::TenantUnavailable(tenant.to_string())))?;
+    if version.config.agent(agent).is_some() {
+        Ok(())
+    } else {
+        Err(unauthorized(
+            "the key's agent is not on the tenant's roster (any more); it no longer works",
+        ))
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
@@ -95,10 +119,14 @@ impl FromRequestParts<AppState> for Caller {
             .await
             .map_err(ApiError::from)?
             .ok_or_else(|| unauthorized("the key is not valid (unknown or revoked)"))?;
+        if key.role == KeyRole::Agent {
+            on_roster(state, key.tenant.as_deref(), key.agent_id.as_deref())?;
+        }
         Ok(Caller {
             tenant: key.tenant,
             role: key.role,
             agent_id: key.agent_id,
+            key_id: key.id,
         })
     }
 }

@@ -4,6 +4,7 @@ use super::auth::Caller;
 use super::error::{ApiError, Json};
 use super::extract::Path;
 use super::AppState;
+use crate::channels::sms::is_bridge_conversation;
 use crate::handoff::{IngestRequest, IngestResponse};
 use crate::store::KeyRole;
 use axum::extract::State;
@@ -14,12 +15,37 @@ use serde::Serialize;
 /// Longest accepted `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY: usize = 200;
 
+/// Where a client's `Idempotency-Key` is kept: scoped to the calling key and the
+/// conversation (the same key in another conversation is another message), and under
+/// `client/`, a namespace apart from Baton's own records (`widget-session:`, `twilio:`),
+/// which a client can therefore neither read nor pre-claim. Neither a key id nor a
+/// conversation id holds a `/`, so the parts cannot run into each other.
+fn client_idempotency_key(key_id: &str, conversation: &str, key: &str) -> String {
+    format!("client/{key_id}/{conversation}/{key}")
+}
+
+/// A channel key may not open an `sms:` conversation: agents' replies and notices in it are
+/// texted from the tenant's number to the number in its id, so opening one would let the key
+/// text any phone. Only a number that texted in (through the SMS bridge) has one.
+fn not_a_texted_number(id: &str) -> ApiError {
+    ApiError {
+        status: StatusCode::FORBIDDEN,
+        code: "forbidden",
+        message: format!(
+            "`{}` is the SMS bridge's: only a number that texted this tenant opens an `sms:` \
+             conversation; use another id for your own channel",
+            id.chars().take(40).collect::<String>()
+        ),
+        field: Some("id".into()),
+    }
+}
+
 /// Post one message of a conversation; the answer carries the decision, the handoff if one
 /// was opened, and what to tell the customer.
 #[utoipa::path(
     post, path = "/v1/conversations/{id}/events", tag = "conversations",
     params(("id" = String, Path, description = "The channel's conversation id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried post a no-op")),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried post a no-op: scoped to the calling key and the conversation; the same key with the same body returns the stored answer, with another body 422")),
     request_body = IngestRequest,
     responses((status = 201, body = IngestResponse), (status = 401, body = super::error::ErrorBody),
               (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody),
@@ -47,9 +73,19 @@ pub async fn post_event(
                     format!("the key must be 1 to {MAX_IDEMPOTENCY_KEY} bytes"),
                 ));
             }
-            Some(k.to_string())
+            Some(client_idempotency_key(&caller.key_id, &id, k))
         }
     };
+    if is_bridge_conversation(&id)
+        && state
+            .desk
+            .store()
+            .conversation(tenant, &id)
+            .await?
+            .is_none()
+    {
+        return Err(not_a_texted_number(&id));
+    }
     let (status, body) = state.desk.ingest(tenant, &id, body, key).await?;
     let mut response = (
         StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED),
@@ -67,13 +103,11 @@ pub async fn post_event(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ConversationView {
     /// The header.
-    #[schema(value_type = Object)]
     pub conversation: crate::store::ConversationRow,
     /// Every message, oldest first (notices to the customer are `system` messages).
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::store::MessageDoc>)]
     pub messages: Vec<crate::store::MessageRow>,
     /// The open handoff, if any.
-    #[schema(value_type = Option<Object>)]
     pub open_handoff: Option<crate::store::HandoffRow>,
     /// Where the customer stands now while waiting for a person (recomputed on every read).
     pub wait: Option<crate::handoff::WaitEstimate>,
@@ -81,7 +115,7 @@ pub struct ConversationView {
 
 /// The conversation, its messages and its open handoff.
 #[utoipa::path(
-    get, path = "/v1/conversations/{id}", tag = "conversations",
+    get, path = "/v1/conversations/{id}", tag = "conversations", operation_id = "get_conversation",
     params(("id" = String, Path, description = "The conversation id")),
     responses((status = 200, body = ConversationView), (status = 401, body = super::error::ErrorBody),
               (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody),

@@ -85,13 +85,22 @@ impl From<DeskError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "conflict", m)
             }
             DeskError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            DeskError::Gone(m) => ApiError::new(StatusCode::GONE, "gone", m),
             e @ DeskError::TenantUnavailable(_) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "tenant_unavailable",
                 e.to_string(),
             ),
             DeskError::Unavailable(m) => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", m)
+                // The database's own words stay in the log: they can name tables, columns,
+                // paths or the input that upset it, none of which a caller should read.
+                tracing::error!(error = %m, "the store refused or failed a request");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    "the store cannot take this request now; retry it later (with the same \
+                     Idempotency-Key, where there is one)",
+                )
             }
         }
     }
@@ -130,6 +139,9 @@ where
             }
         };
         let _: Option<JsonRejection> = None;
+        if let Some(field) = super::nul::in_json(&bytes) {
+            return Err(super::nul::refused(field));
+        }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(v) => Ok(Json(v)),

@@ -27,16 +27,31 @@ pub struct EventsQuery {
 struct Cursor {
     desk: Desk,
     tenant: String,
+    /// The agent of an agent key: the stream ends when they leave the roster.
+    agent: Option<String>,
     last: i64,
     pending: VecDeque<EventRow>,
     changed: tokio::sync::watch::Receiver<u64>,
     closing: tokio::sync::watch::Receiver<bool>,
 }
 
+impl Cursor {
+    /// Whether the stream's agent (if any) is still on the serving roster.
+    fn still_on_roster(&self) -> bool {
+        let Some(agent) = &self.agent else {
+            return true;
+        };
+        self.desk
+            .tenants()
+            .get(&self.tenant)
+            .is_some_and(|v| v.config.agent(agent).is_some())
+    }
+}
+
 /// The live stream of the tenant's lifecycle events (`handoff.opened`, `handoff.offered`,
 /// `handoff.accepted`, `handoff.message`, ...). Each SSE `id` is the event id.
 #[utoipa::path(
-    get, path = "/v1/events", tag = "events", params(EventsQuery, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this id")),
+    get, path = "/v1/events", tag = "events", operation_id = "stream_events", params(EventsQuery, ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id (a whole number)")),
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"), (status = 401, body = super::error::ErrorBody),
               (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
@@ -80,6 +95,10 @@ pub async fn stream(
         closing: state.desk.closing(),
         desk: state.desk.clone(),
         tenant,
+        agent: caller
+            .agent_id
+            .clone()
+            .filter(|_| caller.role == KeyRole::Agent),
         last,
         pending: VecDeque::new(),
     };
@@ -87,7 +106,7 @@ pub async fn stream(
         loop {
             // The host is shutting down: end the stream so the server can exit; clients
             // resume with Last-Event-ID on the next host.
-            if *c.closing.borrow() {
+            if *c.closing.borrow() || !c.still_on_roster() {
                 return None;
             }
             if let Some(e) = c.pending.pop_front() {
@@ -115,5 +134,6 @@ pub async fn stream(
             }
         }
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(Sse::new(super::with_retry(events))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

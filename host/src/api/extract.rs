@@ -8,7 +8,8 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
-/// The query string, deserialized; a bad or unknown parameter is a 422 naming it.
+/// The query string, deserialized; a bad or unknown parameter (or one holding a NUL) is a 422
+/// naming it.
 pub struct Query<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for Query<T>
@@ -19,6 +20,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(field) = parts.uri.query().and_then(super::nul::in_query) {
+            return Err(super::nul::refused(field));
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Query(v)),
             Err(e) => Err(query_error(&e)),
@@ -52,8 +56,8 @@ fn is_param_name(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// One path parameter; one that is not valid (percent-encoded bytes that are not UTF-8) is a
-/// 422 naming it.
+/// One path parameter; one that is not valid (percent-encoded bytes that are not UTF-8, or a
+/// NUL) is a 422 naming it.
 pub struct Path<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for Path<T>
@@ -64,6 +68,12 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // (Undecodable parameters are left for the typed extraction below to name.)
+        if let Ok(raw) = axum::extract::RawPathParams::from_request_parts(parts, state).await {
+            if let Some(field) = super::nul::in_path(raw.iter()) {
+                return Err(super::nul::refused(field));
+            }
+        }
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(Path(v)),
             Err(PathRejection::FailedToDeserializePathParams(e)) => {

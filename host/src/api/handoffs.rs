@@ -1,10 +1,10 @@
-//! Handoffs: list, the context packet, accept, decline, reply, resolve, hand back.
+//! Handoffs: list, the context packet, accept, decline, reply, resolve, hand back, abandon.
 
 use super::auth::Caller;
 use super::error::{ApiError, Json};
 use super::extract::{Path, Query};
 use super::AppState;
-use crate::handoff::{build_brief, Brief, ResolveRequest};
+use crate::handoff::{build_brief, AbandonedBy, Brief, ResolveRequest};
 use crate::store::{HandoffFilter, HandoffRow, HandoffState, KeyRole, MessageRow};
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `offered`, `queued`, `accepted`, `resolved`, `handed_back`, `abandoned`, or `open`.
+    #[param(pattern = "^(offered|queued|accepted|resolved|handed_back|abandoned|open)$")]
     state: Option<String>,
     /// A queue name.
     queue: Option<String>,
@@ -24,7 +25,7 @@ pub struct ListQuery {
 /// Handoffs of the caller's tenant, open ones first, most urgent first.
 #[utoipa::path(
     get, path = "/v1/handoffs", tag = "handoffs", params(ListQuery),
-    responses((status = 200, body = Vec<Object>), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
+    responses((status = 200, body = Vec<HandoffRow>), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
               (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
@@ -58,15 +59,14 @@ pub async fn list(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Packet {
     /// The handoff.
-    #[schema(value_type = Object)]
     pub handoff: HandoffRow,
     /// The SBAR brief.
     pub brief: Brief,
     /// The full transcript, oldest first (bot turns with intent and confidence).
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::store::MessageDoc>)]
     pub transcript: Vec<MessageRow>,
     /// The customer.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::store::CustomerDoc)]
     pub customer: baton_plugin_sdk::Customer,
     /// The channel.
     pub channel: String,
@@ -93,7 +93,7 @@ pub struct PacketDecision {
 
 /// One handoff with its brief, transcript, customer and decision.
 #[utoipa::path(
-    get, path = "/v1/handoffs/{id}", tag = "handoffs", params(("id" = String, Path, description = "The handoff id")),
+    get, path = "/v1/handoffs/{id}", tag = "handoffs", operation_id = "get_handoff", params(("id" = String, Path, description = "The handoff id")),
     responses((status = 200, body = Packet), (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
               (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
@@ -140,7 +140,7 @@ pub async fn get(
 /// Accept a handoff; a second agent gets 409.
 #[utoipa::path(
     post, path = "/v1/handoffs/{id}/accept", tag = "handoffs", params(("id" = String, Path, description = "The handoff id")),
-    responses((status = 200, body = Object), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
+    responses((status = 200, body = HandoffRow), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
               (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
@@ -158,7 +158,7 @@ pub async fn accept(
 /// Decline an offer: it goes to the next choice or waits in the queue.
 #[utoipa::path(
     post, path = "/v1/handoffs/{id}/decline", tag = "handoffs", params(("id" = String, Path, description = "The handoff id")),
-    responses((status = 200, body = Object), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
+    responses((status = 200, body = HandoffRow), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
               (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
@@ -189,7 +189,7 @@ pub struct ReplyRequest {
 #[utoipa::path(
     post, path = "/v1/handoffs/{id}/messages", tag = "handoffs", params(("id" = String, Path, description = "The handoff id")),
     request_body = ReplyRequest,
-    responses((status = 201, body = Object), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
+    responses((status = 201, body = crate::store::MessageDoc), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
               (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
@@ -220,7 +220,7 @@ pub async fn reply(
 #[utoipa::path(
     post, path = "/v1/handoffs/{id}/resolve", tag = "handoffs", params(("id" = String, Path, description = "The handoff id")),
     request_body = ResolveRequest,
-    responses((status = 200, body = Object), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
+    responses((status = 200, body = HandoffRow), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
               (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
@@ -263,7 +263,7 @@ pub struct HandbackRequest {
 #[utoipa::path(
     post, path = "/v1/handoffs/{id}/handback", tag = "handoffs", params(("id" = String, Path, description = "The handoff id")),
     request_body = HandbackRequest,
-    responses((status = 200, body = Object), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
+    responses((status = 200, body = HandoffRow), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
               (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
@@ -284,6 +284,63 @@ pub async fn handback(
         state
             .desk
             .close(caller.tenant()?, &id, agent, None, body.note)
+            .await?,
+    ))
+}
+
+/// `POST /v1/handoffs/{id}/abandon`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AbandonRequest {
+    /// Why it is closed, kept as the handoff's note: optional for a channel (the customer
+    /// left), required for an agent clearing a stale one. Not blank; at most 2,000 bytes.
+    #[serde(default)]
+    #[schema(pattern = "\\S", max_length = 2000)]
+    pub reason: Option<String>,
+}
+
+/// Close a handoff nobody has accepted (queued or offered) as `abandoned`: a channel key
+/// when the customer left (reason optional), an agent key to clear a stale one (reason
+/// required). Abandoning it again answers the abandoned handoff; an accepted handoff is the
+/// agent's to resolve, so it (like a closed one) answers 409 naming its state.
+#[utoipa::path(
+    post, path = "/v1/handoffs/{id}/abandon", tag = "handoffs", params(("id" = String, Path, description = "The handoff id")),
+    request_body = AbandonRequest,
+    responses((status = 200, body = HandoffRow), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
+              (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn abandon(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<AbandonRequest>,
+) -> Result<axum::Json<HandoffRow>, ApiError> {
+    caller.require(&[KeyRole::Channel, KeyRole::Agent])?;
+    let by = match caller.role {
+        KeyRole::Agent => AbandonedBy::Agent(caller.agent()?),
+        _ => AbandonedBy::Customer,
+    };
+    match body.reason.as_deref() {
+        Some(r) if r.trim().is_empty() => {
+            return Err(ApiError::invalid("reason", "the reason is empty"))
+        }
+        Some(r) if r.len() > 2000 => {
+            return Err(ApiError::invalid(
+                "reason",
+                "the reason is longer than 2,000 bytes",
+            ))
+        }
+        None if matches!(by, AbandonedBy::Agent(_)) => return Err(ApiError::invalid(
+            "reason",
+            "an agent closing a handoff nobody accepted says why (e.g. \"customer left the chat\")",
+        )),
+        _ => {}
+    }
+    Ok(axum::Json(
+        state
+            .desk
+            .abandon(caller.tenant()?, &id, by, body.reason.as_deref(), None)
             .await?,
     ))
 }

@@ -3,7 +3,7 @@
 use super::auth::Caller;
 use super::error::ApiError;
 use super::AppState;
-use crate::report::metrics::TenantGauges;
+use crate::metrics::TenantGauges;
 use crate::store::KeyRole;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
@@ -18,7 +18,7 @@ use axum::response::IntoResponse;
 /// `{tenant}`). Counters count since the host started. Needs an operator key (Prometheus:
 /// `authorization: {credentials: <key>}`).
 #[utoipa::path(
-    get, path = "/metrics", tag = "admin",
+    get, path = "/metrics", tag = "admin", operation_id = "get_metrics",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain"),
               (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)),
     security(("bearer" = []))

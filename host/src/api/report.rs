@@ -38,10 +38,13 @@ fn parse_time(field: &str, s: &str, now_ms: i64) -> Result<i64, ApiError> {
     })
 }
 
-/// The tenant's figures for the conversations that started in `[from, to)`.
+/// The tenant's figures for `[from, to)`: conversations that started in it, handoffs that
+/// opened in it.
 ///
-/// Every figure is over the conversations that **started** in the window and their
-/// handoffs, messages and logged decisions (see the `Figures` schema for each definition):
+/// Conversation figures (conversations, bot response time, faults) are over the
+/// conversations that **started** in the window; handoff figures over the handoffs that
+/// **opened** in it, whenever their conversation started (a returning SMS customer's later
+/// handoff counts on its own day). See the `Figures` schema for each definition:
 /// conversations, handoffs, handoff rate, time to accept and handle time (nearest-rank p50
 /// and p90, ms), first-contact resolution, bot response time, CSAT (average and count),
 /// abandoned handoffs, handbacks, faults and the context-loss rate, each finding listed in
@@ -49,7 +52,7 @@ fn parse_time(field: &str, s: &str, now_ms: i64) -> Result<i64, ApiError> {
 /// triggers per message and scores both against recorded outcomes. An agent key of the
 /// tenant is required: the report quotes customers' messages, which operator keys never see.
 #[utoipa::path(
-    get, path = "/v1/report", tag = "report", params(ReportQuery),
+    get, path = "/v1/report", tag = "report", operation_id = "get_report", params(ReportQuery),
     responses((status = 200, body = Report), (status = 401, body = super::error::ErrorBody),
               (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))

@@ -4,12 +4,12 @@
 //! is accepted only with a valid `X-Twilio-Signature` made with that tenant's auth token.
 //! `MessageSid` is the idempotency key: a replayed message is refused with 409 and stored
 //! once. The customer's number is the conversation (`sms:+15555550117`). The answer is
-//! empty TwiML: replies and notices go out through the outbox (`channels::outbound`).
+//! empty TwiML: replies and notices go out through the outbox (`outbox`).
 
 use super::error::ApiError;
 use super::extract::Path;
 use super::AppState;
-use crate::channels::outbound::sms_conversation_id;
+use crate::channels::sms::sms_conversation_id;
 use crate::channels::twilio::{self, EMPTY_TWIML, SIGNATURE_HEADER};
 use crate::handoff::IngestRequest;
 use axum::body::Bytes;
@@ -155,12 +155,15 @@ pub async fn inbound(
     if to != sms.from {
         return Err(ApiError::invalid("To", "not this tenant's SMS number"));
     }
+    // A text cannot be sent again by its author, so a NUL in it (which PostgreSQL cannot
+    // store) is kept as U+FFFD rather than refusing, and losing, the message.
+    let text = text.replace('\0', "\u{FFFD}");
     let text = if text.trim().is_empty() {
         let media = params.iter().any(|(k, v)| k == "NumMedia" && v != "0");
         if !media {
             return Err(ApiError::invalid("Body", "the message is empty"));
         }
-        "(a picture or media message; open it in the Twilio console)"
+        "(a picture or media message; open it in the Twilio console)".to_string()
     } else {
         text
     };
@@ -184,7 +187,7 @@ pub async fn inbound(
     };
     let request = IngestRequest {
         role: "customer".into(),
-        text: text.to_string(),
+        text,
         at: None,
         intent: None,
         confidence: None,

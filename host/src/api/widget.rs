@@ -1,5 +1,5 @@
 //! The web-chat widget's API (widget keys): open a session, post the customer's messages
-//! to its conversation, and stream that conversation. See `channels/widget.rs`.
+//! to its conversation, and stream that conversation. See `channels/widget.rs` (sessions) and `api/web/widget.rs` (its files).
 
 use super::auth::Caller;
 use super::error::{ApiError, Json};
@@ -146,7 +146,7 @@ pub async fn post_message(
             ..Customer::default()
         }),
         None if fresh => Some(Customer {
-            name: "Web visitor".into(),
+            name: crate::handoff::ANONYMOUS_CUSTOMER.into(),
             ..Customer::default()
         }),
         None => None,
@@ -277,7 +277,7 @@ impl Cursor {
 /// The session's conversation, live: `message` events (customer, bot, agent and notice
 /// messages; agents by first name) and `state` events (`bot`, `waiting`, `agent`).
 #[utoipa::path(
-    get, path = "/v1/widget/conversations/{id}/stream", tag = "widget",
+    get, path = "/v1/widget/conversations/{id}/stream", tag = "widget", operation_id = "stream_widget_conversation",
     params(("id" = String, Path), StreamQuery, ("X-Baton-Session" = String, Header, description = "The session token")),
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"), (status = 401, body = super::error::ErrorBody),
               (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
@@ -324,7 +324,8 @@ pub async fn stream(
             }
         }
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(Sse::new(super::with_retry(events))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 /// The widget's routes: its API (open to any origin) and its assets.
@@ -334,6 +335,6 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/widget/conversations/{id}/messages", post(post_message))
         .route("/v1/widget/conversations/{id}/stream", get(stream))
         .method_not_allowed_fallback(super::method_not_allowed)
-        .layer(axum::middleware::from_fn(widget::cors))
-        .merge(widget::asset_routes())
+        .layer(axum::middleware::from_fn(super::web::widget::cors))
+        .merge(super::web::widget::asset_routes())
 }

@@ -96,3 +96,22 @@ impl SmsSender for TwilioSender {
         }
     }
 }
+
+/// The conversation id the SMS bridge gives a customer's number.
+pub fn sms_conversation_id(number: &str) -> String {
+    format!("sms:{number}")
+}
+
+/// Whether `id` is in the SMS bridge's namespace (`sms:…`): only a number that texted the
+/// tenant opens such a conversation, since what an agent writes in it is texted to that
+/// number. A channel key may add to one, never open one (see `api/conversations.rs`).
+pub fn is_bridge_conversation(id: &str) -> bool {
+    id.starts_with("sms:")
+}
+
+/// The customer's number of an SMS bridge conversation.
+pub fn sms_number(conversation_id: &str) -> Option<&str> {
+    conversation_id
+        .strip_prefix("sms:")
+        .filter(|n| n.starts_with('+'))
+}

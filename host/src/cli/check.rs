@@ -2,7 +2,7 @@
 
 use crate::config;
 use crate::tenants::load_version;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `baton check`.
@@ -18,30 +18,14 @@ pub struct Args {
 
 /// Validate everything `serve` would load.
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let files: Vec<PathBuf> = if args.path.is_file() {
-        vec![args.path.clone()]
-    } else {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&args.path)
-            .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", args.path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.is_file()
-                    && p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(config::is_tenant_file_name)
-            })
-            .collect();
-        files.sort();
-        files
+    let files = match tenant_files(&args.path) {
+        Ok(f) => f,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::FAILURE);
+        }
     };
-    if files.is_empty() {
-        eprintln!(
-            "error: no tenant files (`*.toml`) in `{}`",
-            args.path.display()
-        );
-        return Ok(ExitCode::FAILURE);
-    }
-    let engine = super::engine(args.data.as_deref())?;
+    let engine = crate::engine::Engine::for_data(args.data.as_deref())?;
     let mut failed = 0;
     for file in &files {
         match load_version(&engine, file).await {
@@ -68,4 +52,30 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The tenant files `path` names: itself when it is a file, else its `*.toml` tenants,
+/// sorted; an error when there are none.
+pub(super) fn tenant_files(path: &Path) -> Result<Vec<PathBuf>, String> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(config::is_tenant_file_name)
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!(
+            "no tenant files (`*.toml`) in `{}`",
+            path.display()
+        ));
+    }
+    Ok(files)
 }

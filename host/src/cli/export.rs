@@ -38,22 +38,24 @@ fn time(ms: i64) -> String {
 /// One fixture line for a recorded conversation. The label is what happened: its first
 /// handoff (`escalate`, its `reason`, `at_message` = the message that triggered it), or no
 /// handoff (`escalate: false`). A handoff opened by a policy fault, or one whose trigger
-/// message is not a customer message, gives no label.
+/// message is not a customer message, gives no label. The messages carry the segment markers
+/// the live trigger policy saw (`baton:segment`, where each closed handoff ended), so a replay
+/// judges the later segments as live did.
 pub fn fixture(c: &RecordedConversation) -> Value {
-    let messages: Vec<Value> = c
-        .messages
+    let marked = crate::handoff::segments::marked(&c.messages, &c.handoffs);
+    let messages: Vec<Value> = marked
         .iter()
-        .map(|m| {
+        .map(|(_, m)| {
             let mut v = json!({
-                "role": m.message.role,
-                "text": m.message.text,
-                "at": time(m.message.at_ms),
+                "role": m.role,
+                "text": m.text,
+                "at": time(m.at_ms),
             });
-            if m.message.role == Role::Bot {
-                if let Some(i) = &m.message.intent {
+            if m.role == Role::Bot {
+                if let Some(i) = &m.intent {
                     v["intent"] = json!(i);
                 }
-                if let Some(c) = m.message.confidence {
+                if let Some(c) = m.confidence {
                     v["confidence"] = json!((c as f64 * 1000.0).round() / 1000.0);
                 }
             }
@@ -63,12 +65,16 @@ pub fn fixture(c: &RecordedConversation) -> Value {
     let expect = match c.handoffs.first() {
         None => Some(json!({"escalate": false})),
         Some(h) => {
-            let trigger_is_customer = c
-                .messages
+            // The trigger message's position among the exported (marked) messages.
+            let at = marked
                 .iter()
-                .any(|m| m.seq == h.trigger_seq && m.message.role == Role::Customer);
-            (h.reason != "policy_fault" && trigger_is_customer)
-                .then(|| json!({"escalate": true, "reason": h.reason, "at_message": h.trigger_seq}))
+                .position(|(seq, m)| *seq == Some(h.trigger_seq) && m.role == Role::Customer);
+            match at {
+                Some(at) if h.reason != "policy_fault" => {
+                    Some(json!({"escalate": true, "reason": h.reason, "at_message": at}))
+                }
+                _ => None,
+            }
         }
     };
     let mut line = json!({

@@ -29,6 +29,10 @@ pub enum Command {
         /// Create an operator key (host-wide status; no tenant data).
         #[arg(long)]
         operator: bool,
+        /// The policies folder: an agent key's agent must be on the roster of the tenant's
+        /// file there.
+        #[arg(long, env = "BATON_POLICIES", default_value_os_t = super::default_policies())]
+        policies: std::path::PathBuf,
         /// The data folder (or database URL).
         #[arg(long, env = "BATON_DATA", default_value = super::DEFAULT_DATA)]
         data: String,
@@ -60,6 +64,7 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             role,
             agent,
             operator,
+            policies,
             data,
         } => {
             let role = if operator {
@@ -84,6 +89,9 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
                         "`{t}` is not a tenant id (lowercase letters, digits, `-` and `_`)"
                     );
                 }
+            }
+            if let (Some(t), Some(a)) = (&tenant, &agent) {
+                check_roster(&policies, t, a)?;
             }
             let store = store::open(&data).await?;
             let key = new_key();
@@ -135,4 +143,30 @@ pub async fn run(cmd: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// An agent key is for an agent on the tenant's roster: the tenant file in `policies` must
+/// load and list `agent` (the host refuses the key's requests once the agent leaves it).
+fn check_roster(policies: &std::path::Path, tenant: &str, agent: &str) -> anyhow::Result<()> {
+    let file = policies.join(format!("{tenant}.toml"));
+    let config = crate::config::load_file(&file).map_err(|d| {
+        anyhow::anyhow!(
+            "cannot check agent `{agent}` against tenant `{tenant}`'s roster: {}\n\
+             (give the policies folder with `--policies DIR`)",
+            d.to_string().trim_end()
+        )
+    })?;
+    if config.agent(agent).is_some() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = config.agents.iter().map(|a| a.id.as_str()).collect();
+    anyhow::bail!(
+        "`{agent}` is not on the roster of `{}` (agents: {}); add them to the file first",
+        file.display(),
+        if ids.is_empty() {
+            "none".to_string()
+        } else {
+            ids.join(", ")
+        }
+    )
 }

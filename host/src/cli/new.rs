@@ -49,13 +49,15 @@ pub struct Args {
     /// Where to create the project (default: `./NAME`); must not exist or be empty.
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Rust only: the path of `baton-plugin-sdk` (default: the SDK this `baton` was built from).
+    /// Rust only: use `baton-plugin-sdk` from this folder (default: write the SDK this
+    /// `baton` carries into the project's `baton-plugin-sdk/`).
     #[arg(long)]
     sdk: Option<PathBuf>,
-    /// Where the stock plugins are: the tenant file pairs your policy with
-    /// `skills-router.wasm` (for a trigger) or `standard-trigger.wasm` (for a routing policy).
-    #[arg(long, default_value = "policies/plugins")]
-    stock: PathBuf,
+    /// Take the stock plugin from this folder instead of the copy built into `baton`: the
+    /// tenant file pairs your policy with `skills-router.wasm` (for a trigger) or
+    /// `standard-trigger.wasm` (for a routing policy).
+    #[arg(long)]
+    stock: Option<PathBuf>,
 }
 
 /// Arguments of `baton build`.
@@ -140,6 +142,10 @@ fn files(args: &Args, sdk: &Path) -> Vec<(String, String, bool)> {
         WorldArg::Routing => "",
     };
     let extra_files = match args.lang {
+        Lang::Rust if args.sdk.is_none() => {
+            "| `Cargo.toml` | the crate, with `baton-plugin-sdk` by path |\n\
+             | `baton-plugin-sdk/` | the SDK (the contract's types and WIT), as this `baton` carries it |\n"
+        }
         Lang::Rust => "| `Cargo.toml` | the crate, with `baton-plugin-sdk` by path |\n",
         _ => {
             "| `wit/policy.wit` | the contract (`baton:policy@0.1.0`), from `baton-plugin-sdk` |\n\
@@ -205,15 +211,6 @@ fn files(args: &Args, sdk: &Path) -> Vec<(String, String, bool)> {
     out
 }
 
-/// The SDK this binary was built from, when it is still there.
-fn default_sdk() -> Option<PathBuf> {
-    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugin-sdk");
-    sdk.join("Cargo.toml")
-        .exists()
-        .then(|| sdk.canonicalize().ok())
-        .flatten()
-}
-
 /// Write the project.
 pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     let Command::Policy(args) = command;
@@ -234,17 +231,27 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     }
     let sdk = match (&args.sdk, args.lang) {
         (Some(s), _) => std::path::absolute(s)?,
-        (None, Lang::Rust) => match default_sdk() {
-            Some(s) => s,
-            None => {
-                eprintln!(
-                    "error: cannot find `baton-plugin-sdk`; pass its folder with `--sdk PATH`"
-                );
-                return Ok(ExitCode::FAILURE);
-            }
-        },
+        (None, Lang::Rust) => PathBuf::from(VENDORED_SDK),
         (None, _) => PathBuf::new(),
     };
+    let stock = match args.world {
+        WorldArg::Trigger => "skills-router.wasm",
+        WorldArg::Routing => "standard-trigger.wasm",
+    };
+    let bytes = match stock_plugin(args.stock.as_deref(), stock) {
+        Ok(b) => b,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    if args.lang == Lang::Rust && args.sdk.is_none() {
+        write_sdk(&dir.join(VENDORED_SDK))?;
+    }
+    let stock_dest = dir.join("policies/plugins").join(stock);
+    std::fs::create_dir_all(dir.join("policies/plugins"))?;
+    std::fs::write(&stock_dest, bytes)
+        .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", stock_dest.display()))?;
     for (path, text, executable) in files(&args, &sdk) {
         let file = dir.join(&path);
         if let Some(parent) = file.parent() {
@@ -257,19 +264,6 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755))?;
         }
     }
-    let stock = match args.world {
-        WorldArg::Trigger => "skills-router.wasm",
-        WorldArg::Routing => "standard-trigger.wasm",
-    };
-    let stock_dest = dir.join("policies/plugins").join(stock);
-    std::fs::create_dir_all(dir.join("policies/plugins"))?;
-    if std::fs::copy(args.stock.join(stock), &stock_dest).is_err() {
-        eprintln!(
-            "note: `{}` not found; copy a built `{stock}` to `{}` (scripts/build-plugins builds it) before `baton check`",
-            args.stock.join(stock).display(),
-            stock_dest.display()
-        );
-    }
     println!(
         "created {} ({:?} {:?} policy)",
         dir.display(),
@@ -277,10 +271,46 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         args.world
     );
     println!(
-        "next: baton build {0} && baton check {0}/policies",
+        "next: baton build {0} && baton test {0}/policies",
         dir.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where a Rust project keeps the SDK this `baton` carries, relative to the project.
+const VENDORED_SDK: &str = "baton-plugin-sdk";
+
+/// Write the SDK this `baton` carries into `dir` (a crate the project uses by path).
+fn write_sdk(dir: &Path) -> anyhow::Result<()> {
+    let manifest = crate::stock::sdk_manifest()
+        .map_err(|e| anyhow::anyhow!("the SDK's manifest this `baton` carries is broken: {e}"))?;
+    let files = crate::stock::SDK_FILES
+        .iter()
+        .copied()
+        .chain([("Cargo.toml", manifest.as_str())]);
+    for (path, text) in files {
+        let file = dir.join(path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&file, text)
+            .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", file.display()))?;
+    }
+    Ok(())
+}
+
+/// The stock plugin `file_name`: from `dir` when given, else the copy in this binary.
+fn stock_plugin(dir: Option<&Path>, file_name: &str) -> Result<Vec<u8>, String> {
+    if let Some(dir) = dir {
+        let path = dir.join(file_name);
+        return std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()));
+    }
+    let plugins = crate::stock::plugins().map_err(|e| e.to_string())?;
+    plugins
+        .iter()
+        .find(|p| p.file_name == file_name)
+        .map(|p| p.bytes.to_vec())
+        .ok_or_else(|| format!("this `baton` carries no `{file_name}`"))
 }
 
 /// Run the project's build script.

@@ -91,7 +91,7 @@ async fn load(
     tenant: &str,
 ) -> anyhow::Result<Result<crate::tenants::TenantVersion, String>> {
     let file = policies.join(format!("{tenant}.toml"));
-    let engine = super::engine(None)?;
+    let engine = crate::engine::Engine::new(Default::default())?;
     Ok(load_version(&engine, &file)
         .await
         .map(|(version, _)| version)
@@ -103,8 +103,16 @@ async fn replay_all(
     version: std::sync::Arc<crate::tenants::TenantVersion>,
     list: Vec<fixtures::Fixture>,
 ) -> anyhow::Result<Vec<Outcome>> {
+    replay_through(version.trigger.clone(), version.config.clone(), list).await
+}
+
+/// Replay every fixture through `trigger`, with the clock of the tenant `config`.
+pub(super) async fn replay_through(
+    trigger: crate::engine::TriggerPlugin,
+    config: std::sync::Arc<crate::config::TenantConfig>,
+    list: Vec<fixtures::Fixture>,
+) -> anyhow::Result<Vec<Outcome>> {
     let handle = tokio::runtime::Handle::current();
-    let v = version;
     // The sandbox is async; the replay loop is plain code, so it runs on a blocking thread.
     Ok(tokio::task::spawn_blocking(move || {
         list.iter()
@@ -112,10 +120,10 @@ async fn replay_all(
                 let mut faults = 0;
                 let mut outcome = fixtures::replay(fixture, |conversation| {
                     let mut c = conversation.clone();
-                    c.clock = v.config.clock_at(
+                    c.clock = config.clock_at(
                         jiff::Timestamp::from_millisecond(c.clock.now_ms).unwrap_or_default(),
                     );
-                    let e = handle.block_on(v.trigger.evaluate(&c));
+                    let e = handle.block_on(trigger.evaluate(&c));
                     faults += e.fault.is_some() as usize;
                     Ok::<_, std::convert::Infallible>(e.decision)
                 })

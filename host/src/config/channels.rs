@@ -12,6 +12,7 @@
 //! [widget]
 //! bot_url = "https://bot.acme.example/baton"  # the integrator's bot, or:
 //! # demo_bot = true                           # the built-in scripted demo bot
+//! # demo_page = true                          # serve `/demo` for this tenant's widget keys
 //! ```
 
 use super::checks;
@@ -40,6 +41,8 @@ pub(crate) struct RawWidget {
     pub bot_url: Option<S>,
     #[serde(default)]
     pub demo_bot: bool,
+    #[serde(default)]
+    pub demo_page: bool,
 }
 
 /// Which SMS provider.
@@ -75,6 +78,9 @@ pub struct WidgetConfig {
     pub bot_url: Option<String>,
     /// Use the built-in scripted demo bot instead (for `/demo`).
     pub demo_bot: bool,
+    /// Serve `/demo` (a sample site with the widget) for this tenant's widget keys; off
+    /// unless the file says so, so a real business's host shows no demo site.
+    pub demo_page: bool,
 }
 
 fn at(file: &Path, text: &str, span: Span, msg: String) -> Diagnostic {
@@ -194,5 +200,6 @@ pub(crate) fn widget(
     WidgetConfig {
         bot_url: r.bot_url.as_ref().map(|u| u.get_ref().clone()),
         demo_bot: r.demo_bot,
+        demo_page: r.demo_page,
     }
 }

@@ -1,5 +1,6 @@
 //! Business hours in the tenant's time zone, and the [`Clock`] policies see.
 
+use super::notices::Language;
 use baton_plugin_sdk::Clock;
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
@@ -111,16 +112,67 @@ impl Hours {
         None
     }
 
+    /// Milliseconds the business is open in `[from, to)`, counted up to `enough` (the
+    /// count stops there: callers ask whether that much open time has passed, e.g. the
+    /// abandon limit, which runs only in business hours).
+    pub fn open_ms_between(&self, from: Timestamp, to: Timestamp, enough: i64) -> i64 {
+        let (from_ms, to_ms) = (from.as_millisecond(), to.as_millisecond());
+        if to_ms <= from_ms {
+            return 0;
+        }
+        let Some(week) = &self.week else {
+            return (to_ms - from_ms).min(enough);
+        };
+        let at = |date: Date, minute: u16| -> Option<i64> {
+            let (date, minute) = match minute {
+                MINUTES_PER_DAY => (date.tomorrow().ok()?, 0),
+                m => (date, m),
+            };
+            let (h, m) = ((minute / 60) as i8, (minute % 60) as i8);
+            let local = date.at(h, m, 0, 0).to_zoned(self.time_zone.clone()).ok()?;
+            Some(local.timestamp().as_millisecond())
+        };
+        let mut date = from.to_zoned(self.time_zone.clone()).date();
+        let last = to.to_zoned(self.time_zone.clone()).date();
+        let mut total = 0i64;
+        for _ in 0..LOOKAHEAD_DAYS {
+            if date > last || total >= enough {
+                break;
+            }
+            if !self.closed_on.contains(&date) {
+                let day = date.weekday().to_monday_zero_offset() as usize;
+                for range in &week[day] {
+                    let (Some(start), Some(end)) = (at(date, range.start), at(date, range.end))
+                    else {
+                        continue;
+                    };
+                    total += (end.min(to_ms) - start.max(from_ms)).max(0);
+                }
+            }
+            let Ok(next) = date.tomorrow() else { break };
+            date = next;
+        }
+        total.min(enough)
+    }
+
     /// The `{opens}` phrase for a customer at `now`: "today at 1:00 PM", "tomorrow at 7:00
     /// AM", "Monday at 8:00 AM", or "on Monday, December 28 at 8:00 AM" further out;
     /// "now" when open. `None` when the business never opens.
     pub fn opens_phrase(&self, now: Timestamp) -> Option<String> {
+        self.opens_phrase_in(now, Language::En)
+    }
+
+    /// [`Hours::opens_phrase`] in `lang`: in Spanish "hoy a las 13:00", "mañana a las
+    /// 7:00", "el lunes a las 8:00", "el lunes 28 de diciembre a las 8:00", "ahora".
+    pub fn opens_phrase_in(&self, now: Timestamp, lang: Language) -> Option<String> {
         let opens = self.next_opening(now)?;
-        if opens.timestamp() <= now {
-            return Some("now".to_string());
-        }
         let today = now.to_zoned(self.time_zone.clone()).date();
-        Some(describe_opening(today, &opens))
+        Some(match (opens.timestamp() <= now, lang) {
+            (true, Language::En) => "now".to_string(),
+            (true, Language::Es) => "ahora".to_string(),
+            (false, Language::En) => describe_opening(today, &opens),
+            (false, Language::Es) => describe_opening_es(today, &opens),
+        })
     }
 }
 
@@ -140,6 +192,57 @@ pub fn describe_opening(today: Date, opens: &Zoned) -> String {
         ),
     };
     format!("{day} at {time}")
+}
+
+/// "mañana a las 7:00" for `opens` seen from the local date `today` (24-hour clock, as
+/// Spanish-speaking customers read times).
+fn describe_opening_es(today: Date, opens: &Zoned) -> String {
+    let at = match opens.hour() {
+        1 => "a la",
+        _ => "a las",
+    };
+    let time = format!("{}:{:02}", opens.hour(), opens.minute());
+    let weekday = dia(opens.weekday());
+    let day = match (opens.date() - today).get_days() {
+        i32::MIN..=0 => "hoy".to_string(),
+        1 => "mañana".to_string(),
+        2..=6 => format!("el {weekday}"),
+        _ => format!("el {weekday} {} de {}", opens.day(), mes(opens.month())),
+    };
+    format!("{day} {at} {time}")
+}
+
+fn dia(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Monday => "lunes",
+        Weekday::Tuesday => "martes",
+        Weekday::Wednesday => "miércoles",
+        Weekday::Thursday => "jueves",
+        Weekday::Friday => "viernes",
+        Weekday::Saturday => "sábado",
+        Weekday::Sunday => "domingo",
+    }
+}
+
+fn mes(month: i8) -> &'static str {
+    const NAMES: [&str; 12] = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ];
+    NAMES
+        .get((month as usize).wrapping_sub(1))
+        .copied()
+        .unwrap_or("?")
 }
 
 /// `7:00 AM`, `12:30 PM`.

@@ -4,7 +4,7 @@ use super::diagnostic::{span_in_string, Diagnostic, Diagnostics, Span};
 use super::hours::{parse_day, Hours, DAY_KEYS};
 use super::names::{backticked, did_you_mean, is_valid_tenant_id, tenant_id_from_path};
 use super::schema::{RawHours, RawTenant, S};
-use super::{checks, notices, parts, tests_table, translate};
+use super::{checks, fixture_specs, notices, parts, routing_tests, tests_table, translate};
 use super::{Limits, Source, TenantConfig};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -146,6 +146,7 @@ fn build(
             defaults.offer_timeout_secs,
             errors,
         ),
+        abandon_after_secs: abandon_after(file, text, &l.abandon_after_secs, errors),
         evaluations_per_second: ranged(
             file,
             text,
@@ -220,6 +221,19 @@ fn build(
         )
     });
     let self_tests = tests_table::build(file, text, &t.tests, &hours, errors);
+    let fixtures = fixture_specs::build(file, text, base, &t.fixtures, errors);
+    let routing_tests = routing_tests::build(
+        file,
+        text,
+        &r.tests,
+        &routing_tests::Tenant {
+            agents: &agents,
+            queues: &queues,
+            fallback_queue: &fallback_queue,
+            hours: &hours,
+        },
+        errors,
+    );
     let sms = super::channels::sms(file, text, raw.sms.as_ref(), errors);
     let widget = super::channels::widget(file, text, raw.widget.as_ref(), errors);
     TenantConfig {
@@ -239,6 +253,8 @@ fn build(
         routing,
         shadow,
         self_tests,
+        routing_tests,
+        fixtures,
         sms,
         widget,
         source: Source {
@@ -412,6 +428,35 @@ pub(crate) fn ranged(
             format!("`{key}` must be from {min} to {max}, found `{n}`"),
         ));
         default
+    }
+}
+
+/// `[limits] abandon_after_secs`: 0 (never) or 60 to 604800; a shorter limit would close
+/// a handoff before a person could reasonably answer it.
+fn abandon_after(
+    file: &Path,
+    text: &str,
+    v: &Option<Spanned<i64>>,
+    errors: &mut Vec<Diagnostic>,
+) -> u32 {
+    let Some(v) = v else { return 0 };
+    let n = *v.get_ref();
+    match u32::try_from(n) {
+        Ok(secs) if secs == 0 || (60..=604_800).contains(&secs) => secs,
+        _ => {
+            errors.push(
+                Diagnostic::at_span(
+                    file,
+                    text,
+                    v.span(),
+                    format!(
+                        "`limits.abandon_after_secs` must be 0 (never) or from 60 to 604800, found `{n}`"
+                    ),
+                )
+                .with_help("the seconds a waiting handoff may go without a word from the customer, e.g. `1800` for half an hour"),
+            );
+            0
+        }
     }
 }
 

@@ -33,7 +33,7 @@ pub(crate) struct RawTenant {
     #[serde(default)]
     pub webhooks: Vec<Spanned<RawWebhook>>,
     pub trigger: Spanned<RawTrigger>,
-    pub routing: Spanned<RawPlugin>,
+    pub routing: Spanned<RawRouting>,
     #[serde(default)]
     pub shadow: Option<Spanned<RawPlugin>>,
     #[serde(default)]
@@ -127,7 +127,12 @@ pub(crate) struct RawNotices {
     pub joined: Option<S>,
     pub after_hours: Option<S>,
     pub emergency: Option<S>,
+    pub paged: Option<S>,
+    pub emergency_waiting: Option<S>,
+    pub emergency_unstaffed: Option<S>,
     pub handback: Option<S>,
+    /// `[notices.es]`: the Spanish texts, the same keys.
+    pub es: Option<toml::Spanned<Box<RawNotices>>>,
 }
 
 /// `[limits]`.
@@ -137,6 +142,7 @@ pub(crate) struct RawLimits {
     pub memory_mib: Option<Spanned<i64>>,
     pub deadline_ms: Option<Spanned<i64>>,
     pub offer_timeout_secs: Option<Spanned<i64>>,
+    pub abandon_after_secs: Option<Spanned<i64>>,
     pub evaluations_per_second: Option<Spanned<i64>>,
     pub decision_log_days: Option<Spanned<i64>>,
     pub decision_log_max_rows: Option<Spanned<i64>>,
@@ -174,6 +180,84 @@ pub(crate) struct RawTrigger {
     pub config: Option<Spanned<toml::Table>>,
     #[serde(default)]
     pub tests: Vec<Spanned<RawSelfTest>>,
+    #[serde(default)]
+    pub fixtures: Vec<Spanned<RawFixtures>>,
+}
+
+/// One `[[trigger.fixtures]]`: a labelled conversations file `baton test` replays, and the
+/// scores it must reach. Numbers are `toml::Value`s so `min_f1 = 1` reads like `1.0`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFixtures {
+    pub path: S,
+    pub min_f1: Option<Spanned<toml::Value>>,
+    pub min_precision: Option<Spanned<toml::Value>>,
+    pub min_recall: Option<Spanned<toml::Value>>,
+    pub max_missed: Option<Spanned<i64>>,
+}
+
+/// `[routing]`: a plugin plus inline self-tests.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRouting {
+    pub plugin: S,
+    pub config: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    pub tests: Vec<Spanned<RawRoutingTest>>,
+}
+
+/// One `[[routing.tests]]`: a handoff, the roster and the clock, and the expected route.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRoutingTest {
+    pub name: S,
+    pub handoff: Spanned<RawHandoff>,
+    #[serde(default)]
+    pub roster: Vec<Spanned<RawTestAgent>>,
+    pub queue_depth: Option<Spanned<toml::Table>>,
+    /// An RFC 3339 string or a TOML offset date-time.
+    pub at: Option<Spanned<toml::Value>>,
+    pub expect: Spanned<RawRouteExpect>,
+}
+
+/// A routing self-test's `handoff`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHandoff {
+    pub reason: S,
+    pub priority: Option<S>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub intent: Option<String>,
+    pub channel: Option<S>,
+    pub customer: Option<RawTestCustomer>,
+    pub previous_agent: Option<S>,
+    #[serde(default)]
+    pub declined_by: Vec<S>,
+}
+
+/// One agent of a routing self-test's `roster`; what it leaves out comes from the tenant's
+/// `[[agents]]` entry of the same id.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTestAgent {
+    pub id: S,
+    pub presence: Option<S>,
+    pub load: Option<Spanned<i64>>,
+    pub capacity: Option<Spanned<i64>>,
+    pub skills: Option<Vec<String>>,
+    pub on_call: Option<bool>,
+}
+
+/// A routing self-test's `expect`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRouteExpect {
+    pub first: Option<S>,
+    pub agents: Option<Spanned<Vec<S>>>,
+    pub queue: Option<S>,
+    #[serde(default)]
+    pub not_offered: Vec<S>,
 }
 
 /// One `[[trigger.tests]]`.
@@ -235,10 +319,14 @@ pub(crate) const HOME_OF: &[(&str, &str)] = &[
     ("offered", "`[notices]`"),
     ("joined", "`[notices]`"),
     ("after_hours", "`[notices]`"),
+    ("paged", "`[notices]`"),
+    ("emergency_waiting", "`[notices]`"),
+    ("emergency_unstaffed", "`[notices]`"),
     ("handback", "`[notices]`"),
     ("memory_mib", "`[limits]`"),
     ("deadline_ms", "`[limits]`"),
     ("offer_timeout_secs", "`[limits]`"),
+    ("abandon_after_secs", "`[limits]`"),
     ("evaluations_per_second", "`[limits]`"),
     ("decision_log_days", "`[limits]`"),
     ("decision_log_max_rows", "`[limits]`"),
@@ -247,7 +335,16 @@ pub(crate) const HOME_OF: &[(&str, &str)] = &[
     ("events", "`[[webhooks]]`"),
     ("secret_env", "`[[webhooks]]`"),
     ("plugin", "`[trigger]`, `[routing]` or `[shadow]`"),
-    ("tests", "`[trigger]`"),
+    ("tests", "`[trigger]` or `[routing]`"),
+    ("fixtures", "`[trigger]`"),
+    ("min_f1", "`[[trigger.fixtures]]`"),
+    ("min_precision", "`[[trigger.fixtures]]`"),
+    ("min_recall", "`[[trigger.fixtures]]`"),
+    ("max_missed", "`[[trigger.fixtures]]`"),
+    ("handoff", "`[[routing.tests]]`"),
+    ("roster", "`[[routing.tests]]`"),
+    ("queue_depth", "`[[routing.tests]]`"),
+    ("not_offered", "a routing self-test's `expect`"),
     ("provider", "`[sms]`"),
     ("account_sid", "`[sms]`"),
     ("auth_token_env", "`[sms]`"),
@@ -256,4 +353,5 @@ pub(crate) const HOME_OF: &[(&str, &str)] = &[
     ("webhook_url", "`[sms]`"),
     ("bot_url", "`[widget]`"),
     ("demo_bot", "`[widget]`"),
+    ("demo_page", "`[widget]`"),
 ];

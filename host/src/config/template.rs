@@ -230,23 +230,78 @@ impl Template {
     }
 }
 
+/// How long a wait is, rounded the way customers are told it; each language words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoundedWait {
+    UnderAMinute,
+    AboutAMinute,
+    Minutes(u64),
+    AnHour,
+    AnHourAndAHalf,
+    Hours(u64),
+}
+
+impl RoundedWait {
+    fn of(secs: u64) -> RoundedWait {
+        let minutes = secs.saturating_add(30) / 60;
+        match secs {
+            0..=59 => RoundedWait::UnderAMinute,
+            _ if minutes <= 1 => RoundedWait::AboutAMinute,
+            _ if minutes < 60 => RoundedWait::Minutes(minutes),
+            _ if minutes < 90 => RoundedWait::AnHour,
+            _ if minutes < 120 => RoundedWait::AnHourAndAHalf,
+            _ => RoundedWait::Hours((minutes + 30) / 60),
+        }
+    }
+}
+
+/// [`format_wait`] in Spanish: "menos de un minuto", "unos 5 minutos", "unas 3 horas".
+pub fn format_wait_es(secs: u64) -> String {
+    match RoundedWait::of(secs) {
+        RoundedWait::UnderAMinute => "menos de un minuto".to_string(),
+        RoundedWait::AboutAMinute => "alrededor de un minuto".to_string(),
+        RoundedWait::Minutes(m) => format!("unos {m} minutos"),
+        RoundedWait::AnHour => "alrededor de una hora".to_string(),
+        RoundedWait::AnHourAndAHalf => "alrededor de una hora y media".to_string(),
+        RoundedWait::Hours(h) => format!("unas {h} horas"),
+    }
+}
+
 /// A wait for customers: "under a minute", "about a minute", "about 5 minutes", "about an
 /// hour", "about an hour and a half", "about 3 hours".
 pub fn format_wait(secs: u64) -> String {
-    let minutes = secs.saturating_add(30) / 60;
-    match secs {
-        0..=59 => "under a minute".to_string(),
-        _ if minutes <= 1 => "about a minute".to_string(),
-        _ if minutes < 60 => format!("about {minutes} minutes"),
-        _ if minutes < 90 => "about an hour".to_string(),
-        _ if minutes < 120 => "about an hour and a half".to_string(),
-        _ => format!("about {} hours", (minutes + 30) / 60),
+    match RoundedWait::of(secs) {
+        RoundedWait::UnderAMinute => "under a minute".to_string(),
+        RoundedWait::AboutAMinute => "about a minute".to_string(),
+        RoundedWait::Minutes(m) => format!("about {m} minutes"),
+        RoundedWait::AnHour => "about an hour".to_string(),
+        RoundedWait::AnHourAndAHalf => "about an hour and a half".to_string(),
+        RoundedWait::Hours(h) => format!("about {h} hours"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waits_round_the_same_in_every_language() {
+        for (secs, en, es) in [
+            (59, "under a minute", "menos de un minuto"),
+            (89, "about a minute", "alrededor de un minuto"),
+            (290, "about 5 minutes", "unos 5 minutos"),
+            (3_600, "about an hour", "alrededor de una hora"),
+            (
+                5_400,
+                "about an hour and a half",
+                "alrededor de una hora y media",
+            ),
+            (3 * 3_600, "about 3 hours", "unas 3 horas"),
+        ] {
+            assert_eq!(format_wait(secs), en, "{secs}");
+            assert_eq!(format_wait_es(secs), es, "{secs}");
+        }
+    }
 
     #[test]
     fn renders_placeholders_and_escapes() {

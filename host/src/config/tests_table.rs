@@ -3,7 +3,7 @@
 use super::diagnostic::{Diagnostic, Span};
 use super::hours::Hours;
 use super::names::{backticked, did_you_mean};
-use super::schema::{RawSelfTest, RawTestMessage};
+use super::schema::{RawSelfTest, RawTestCustomer, RawTestMessage};
 use baton_plugin_sdk::{Conversation, Customer, Message, Reason, Role};
 use jiff::civil::DateTime;
 use jiff::{Timestamp, ToSpan};
@@ -66,24 +66,7 @@ pub(crate) fn build(
             Some(c) => c.get_ref().clone(),
             None => "web_chat".to_string(),
         };
-        let customer = match &test.customer {
-            None => Customer {
-                name: "Test Customer".to_string(),
-                ..Customer::default()
-            },
-            Some(c) => Customer {
-                name: c
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| "Test Customer".to_string()),
-                phone: c.phone.clone(),
-                email: c.email.clone(),
-                address: c.address.clone(),
-                repeat_customer: c.repeat_customer,
-                lifetime_value_usd: c.lifetime_value_usd,
-                tags: c.tags.clone(),
-            },
-        };
+        let customer = customer(test.customer.as_ref());
         let messages = build_messages(file, text, test.messages.get_ref(), hours, errors);
         if test.messages.get_ref().is_empty() {
             errors.push(at(
@@ -144,6 +127,28 @@ pub(crate) fn build(
         });
     }
     out
+}
+
+/// A self-test's `customer`, defaulting the name to "Test Customer".
+pub(super) fn customer(raw: Option<&RawTestCustomer>) -> Customer {
+    match raw {
+        None => Customer {
+            name: "Test Customer".to_string(),
+            ..Customer::default()
+        },
+        Some(c) => Customer {
+            name: c
+                .name
+                .clone()
+                .unwrap_or_else(|| "Test Customer".to_string()),
+            phone: c.phone.clone(),
+            email: c.email.clone(),
+            address: c.address.clone(),
+            repeat_customer: c.repeat_customer,
+            lifetime_value_usd: c.lifetime_value_usd,
+            tags: c.tags.clone(),
+        },
+    }
 }
 
 fn build_messages(
@@ -230,7 +235,7 @@ fn build_messages(
 }
 
 /// `at`: an RFC 3339 string, or a TOML offset date-time.
-fn parse_at(v: &toml::Value) -> Result<Timestamp, (String, String)> {
+pub(super) fn parse_at(v: &toml::Value) -> Result<Timestamp, (String, String)> {
     let help = "write an RFC 3339 time with a UTC offset, e.g. `2026-03-02T18:01:00Z` or `2026-03-02T12:01:00-06:00`".to_string();
     let text = match v {
         toml::Value::String(s) => s.clone(),
@@ -248,7 +253,7 @@ fn parse_at(v: &toml::Value) -> Result<Timestamp, (String, String)> {
 
 /// A reason name, refusing names that are neither stock nor valid custom names, and custom
 /// names one edit away from a stock one (`explict_request`), which are almost surely typos.
-fn check_reason(name: &str) -> Result<Reason, (String, String)> {
+pub(super) fn check_reason(name: &str) -> Result<Reason, (String, String)> {
     let stock: Vec<&str> = Reason::STOCK.iter().map(Reason::as_str).collect();
     match name.parse::<Reason>() {
         Ok(Reason::Custom(custom)) => {

@@ -13,8 +13,10 @@ pub(crate) use self::baton::policy::types as wit;
 pub(crate) use self::exports::baton::policy::routing as routing_api;
 pub(crate) use self::exports::baton::policy::trigger as trigger_api;
 
-/// The contract version this host speaks (the WIT package version).
-pub const HOST_CONTRACT_VERSION: &str = "0.1.0";
+/// The contract version this host speaks: the WIT package version, whose one source is the
+/// SDK (the host's bindings are generated from the same `plugin-sdk/wit/policy.wit`, and the
+/// SDK's tests check that the file declares it).
+pub const HOST_CONTRACT_VERSION: &str = baton_plugin_sdk::CONTRACT_VERSION;
 
 const PACKAGE: &str = "baton:policy";
 

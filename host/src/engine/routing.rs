@@ -67,6 +67,14 @@ impl RoutingPlugin {
         Ok(plugin)
     }
 
+    /// The same plugin with a deadline of at least `deadline`, for self-tests (see
+    /// [`super::TriggerPlugin::with_deadline_at_least`]).
+    pub fn with_deadline_at_least(&self, deadline: Duration) -> RoutingPlugin {
+        let mut relaxed = self.clone();
+        relaxed.limits.deadline = relaxed.limits.deadline.max(deadline);
+        relaxed
+    }
+
     /// Hex SHA-256 of the plugin's bytes.
     pub fn digest(&self) -> &str {
         &self.compiled.digest

@@ -212,8 +212,8 @@ pub fn build_brief(
         _ => trigger_text,
     };
     let read_back = format!(
-        "Hi {}, I've read your whole conversation, so no need to repeat anything. You wrote: \"{}\". Let me {}.",
-        c.name.split_whitespace().next().unwrap_or(&c.name),
+        "{}, I've read your whole conversation, so no need to repeat anything. You wrote: \"{}\". Let me {}.",
+        greeting(&c.name),
         short(need, 120),
         match handoff.reason.as_str() {
             "emergency" => "get someone to you right away",
@@ -230,5 +230,13 @@ pub fn build_brief(
         recommendation,
         dont_ask_again: facts(conversation, messages),
         read_back,
+    }
+}
+
+/// "Hi Dana" when the customer's name is known, a plain "Hi" otherwise.
+fn greeting(name: &str) -> String {
+    match name.split_whitespace().next() {
+        Some(first) if name != super::ANONYMOUS_CUSTOMER => format!("Hi {first}"),
+        _ => "Hi".to_string(),
     }
 }

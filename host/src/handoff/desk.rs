@@ -1,5 +1,6 @@
 //! The desk: shared state of the handoff service.
 
+use crate::clock::{SharedClock, SystemClock};
 use crate::store::{SharedStore, StoreError};
 use crate::tenants::Tenants;
 use std::collections::HashMap;
@@ -25,6 +26,9 @@ pub enum DeskError {
     /// The key's agent may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// A one-time credential (an accept link) that was used or ran out.
+    #[error("{0}")]
+    Gone(String),
     /// The tenant has no serving version.
     #[error("tenant `{0}` has no valid policy version loaded")]
     TenantUnavailable(String),
@@ -64,12 +68,20 @@ pub struct Desk {
     /// One lock per conversation being written, so its events are applied in order.
     locks: Arc<Mutex<ConversationLocks>>,
     /// Counters and histograms for `GET /metrics`.
-    pub(crate) metrics: Arc<crate::report::Metrics>,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
+    /// Where "now" comes from: the system's clock when serving, a manual one in tests
+    /// and simulations.
+    pub(crate) clock: SharedClock,
 }
 
 impl Desk {
-    /// A desk over `store` and `tenants`.
+    /// A desk over `store` and `tenants` on the system's clock.
     pub fn new(store: SharedStore, tenants: Arc<Tenants>) -> Self {
+        Self::with_clock(store, tenants, Arc::new(SystemClock))
+    }
+
+    /// A desk over `store` and `tenants` that reads the time from `clock`.
+    pub fn with_clock(store: SharedStore, tenants: Arc<Tenants>, clock: SharedClock) -> Self {
         let (tx, _) = tokio::sync::watch::channel(0);
         Desk {
             store,
@@ -78,12 +90,18 @@ impl Desk {
             closing: Arc::new(tokio::sync::watch::channel(false).0),
             locks: Arc::new(Mutex::new(HashMap::new())),
             metrics: Arc::default(),
+            clock,
         }
     }
 
     /// The metrics.
-    pub fn metrics(&self) -> &Arc<crate::report::Metrics> {
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
         &self.metrics
+    }
+
+    /// The clock this desk reads the time from.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
     }
 
     /// The store.

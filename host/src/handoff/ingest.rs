@@ -2,13 +2,18 @@
 //! so, route and open the handoff and tell the customer what happens next.
 
 use super::desk::{Desk, DeskError};
-use super::lifecycle::{place, placed_event, push_event, push_notice_message};
+use super::lifecycle::{push_event, push_notice_message};
 use super::notice::{self, Notice};
+use super::reroute::pages_offline;
 use super::roster;
-use crate::config::{NoticeKind, WebhookEvent};
+use super::segments;
+use super::transitions::{place, placed_event};
+use crate::config::{Language, WebhookEvent};
 use crate::engine::Fault;
 use crate::store::*;
-use baton_plugin_sdk::{Conversation, Customer, Message, Priority, Role, RouteRequest};
+use baton_plugin_sdk::{
+    Conversation, Customer, Message, Role, RouteRequest, SegmentMarker, SEGMENT_MARKER,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -16,7 +21,7 @@ use serde_json::json;
 pub const MAX_TEXT: usize = 8_000;
 
 /// `POST /v1/conversations/{id}/events`: one message in the shape of the fixture format.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IngestRequest {
     /// `customer`, `bot` or `system` (agents write through their handoff).
@@ -37,7 +42,7 @@ pub struct IngestRequest {
     pub confidence: Option<f32>,
     /// The customer profile (first event, or to update it).
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::store::CustomerDoc>)]
     pub customer: Option<Customer>,
     /// The channel, e.g. `web_chat`, `sms` (first event).
     #[serde(default)]
@@ -78,7 +83,6 @@ pub struct IngestResponse {
     /// has the conversation).
     pub decision: Option<DecisionView>,
     /// The open handoff (just opened, or already open).
-    #[schema(value_type = Option<Object>)]
     pub handoff: Option<HandoffRow>,
     /// What to tell the customer, when a handoff was opened by this event.
     pub notice: Option<NoticeView>,
@@ -91,8 +95,57 @@ fn invalid(field: &'static str, message: impl Into<String>) -> DeskError {
     }
 }
 
+/// What identifies a request under its idempotency key: the SHA-256 of its canonical JSON.
+fn request_fingerprint(req: &IngestRequest) -> String {
+    hash_key(&serde_json::to_string(req).unwrap_or_default())
+}
+
+/// The stored answer of a replayed key, or 422 when the key answered another request: a
+/// reused key must never swallow a new message.
+fn replay(stored: StoredResponse, fingerprint: &str) -> Result<(u16, String), DeskError> {
+    if !stored.request.is_empty() && stored.request != fingerprint {
+        return Err(invalid(
+            "Idempotency-Key",
+            "this key was already used for a different message in this conversation; \
+             send a new key for a new message",
+        ));
+    }
+    Ok((stored.status, stored.body))
+}
+
+/// The first text field of an event holding a NUL character: PostgreSQL cannot store one
+/// and SQLite can, so the desk refuses it on both (the API already refuses it in any body;
+/// this covers every other way in, e.g. `baton replay` and the SMS bridge).
+fn nul_field(req: &IngestRequest) -> Option<&'static str> {
+    let has = |s: &Option<String>| s.as_deref().is_some_and(|s| s.contains('\0'));
+    let c = req.customer.as_ref();
+    [
+        ("role", req.role.contains('\0')),
+        ("text", req.text.contains('\0')),
+        ("at", has(&req.at)),
+        ("intent", has(&req.intent)),
+        ("channel", has(&req.channel)),
+        ("customer.name", c.is_some_and(|c| c.name.contains('\0'))),
+        ("customer.phone", c.is_some_and(|c| has(&c.phone))),
+        ("customer.email", c.is_some_and(|c| has(&c.email))),
+        ("customer.address", c.is_some_and(|c| has(&c.address))),
+        (
+            "customer.tags",
+            c.is_some_and(|c| c.tags.iter().any(|t| t.contains('\0'))),
+        ),
+    ]
+    .into_iter()
+    .find_map(|(field, nul)| nul.then_some(field))
+}
+
 /// Check an event and turn it into a message.
 fn message_of(req: &IngestRequest, now: jiff::Timestamp) -> Result<Message, DeskError> {
+    if let Some(field) = nul_field(req) {
+        return Err(invalid(
+            field,
+            "contains a NUL character (\\u0000), which Baton does not store",
+        ));
+    }
     let role = match req.role.as_str() {
         "customer" => Role::Customer,
         "bot" => Role::Bot,
@@ -148,24 +201,37 @@ fn message_of(req: &IngestRequest, now: jiff::Timestamp) -> Result<Message, Desk
             return Err(invalid("intent", "the intent is longer than 100 bytes"));
         }
     }
-    Ok(Message {
+    let message = Message {
         role,
         text: req.text.clone(),
         at_ms: at.as_millisecond(),
         intent: req.intent.clone(),
         confidence: req.confidence,
-    })
+    };
+    if SegmentMarker::parse(&message).is_some() {
+        return Err(invalid(
+            "text",
+            format!(
+                "a system message may not begin with `{SEGMENT_MARKER}`: the host marks \
+                 conversation segments with it"
+            ),
+        ));
+    }
+    Ok(message)
 }
 
 fn clip(s: &str) -> String {
     s.chars().take(60).collect()
 }
 
-fn customer_key(c: &Customer) -> String {
-    c.phone
-        .clone()
-        .or_else(|| c.email.clone())
-        .unwrap_or_else(|| format!("name:{}", c.name.to_lowercase()))
+fn customer_key(c: &Customer, conversation: &str) -> String {
+    match (&c.phone, &c.email) {
+        (Some(phone), _) => phone.clone(),
+        (None, Some(email)) => email.clone(),
+        // An anonymous visitor is only ever the same customer as themselves.
+        _ if c.name == super::ANONYMOUS_CUSTOMER => format!("visitor:{conversation}"),
+        _ => format!("name:{}", c.name.to_lowercase()),
+    }
 }
 
 /// Whether `id` is acceptable as a conversation id.
@@ -191,12 +257,13 @@ impl Desk {
                 "a conversation id is 1 to 128 letters, digits or `-_.:@+`",
             ));
         }
+        let fingerprint = request_fingerprint(&req);
         if let Some(key) = &idempotency_key {
             if let Some(stored) = self.store.idempotent_response(tenant, key).await? {
-                return Ok((stored.status, stored.body));
+                return replay(stored, &fingerprint);
             }
         }
-        let now = jiff::Timestamp::now();
+        let now = self.clock.now();
         let message = message_of(&req, now)?;
         if let Some(channel) = &req.channel {
             if channel.is_empty() || channel.len() > 40 {
@@ -215,14 +282,14 @@ impl Desk {
         // A retry that raced the first attempt finds its answer now.
         if let Some(key) = &idempotency_key {
             if let Some(stored) = self.store.idempotent_response(tenant, key).await? {
-                return Ok((stored.status, stored.body));
+                return replay(stored, &fingerprint);
             }
         }
         let existing = self.store.conversation(tenant, id).await?;
         let mut conversation = match existing {
             Some(mut c) => {
                 if let Some(customer) = req.customer.clone() {
-                    c.customer_key = customer_key(&customer);
+                    c.customer_key = customer_key(&customer, id);
                     c.customer = customer;
                 }
                 if let Some(channel) = req.channel.clone() {
@@ -238,7 +305,7 @@ impl Desk {
                 ConversationRow {
                     id: id.to_string(),
                     channel: req.channel.clone().unwrap_or_else(|| "web_chat".into()),
-                    customer_key: customer_key(&customer),
+                    customer_key: customer_key(&customer, id),
                     customer,
                     message_count: 0,
                     created_ms: now.as_millisecond(),
@@ -255,7 +322,10 @@ impl Desk {
         };
         conversation.message_count += 1;
         conversation.updated_ms = now_ms;
-        let open = self.store.open_handoff(tenant, id).await?;
+        // Every handoff of the conversation: the open one, if any, and the closed ones that
+        // cut it into segments for the trigger policy.
+        let handoffs = self.store.conversation_handoffs(tenant, id).await?;
+        let open = handoffs.iter().find(|h| h.state.is_open()).cloned();
         let mut w = WriteSet {
             messages: vec![row.clone()],
             ..WriteSet::default()
@@ -281,13 +351,10 @@ impl Desk {
                 now_ms,
             );
         } else if message.role == Role::Customer {
-            let mut messages: Vec<Message> = self
-                .store
-                .messages(tenant, id)
-                .await?
-                .into_iter()
-                .map(|m| m.message)
-                .collect();
+            // No handoff is open: the customer's message starts or continues the segment
+            // after the last closed one.
+            let stored = self.store.messages(tenant, id).await?;
+            let mut messages = segments::with_markers(&stored, &handoffs);
             messages.push(message.clone());
             let clock = config.clock_at(now);
             let input = Conversation {
@@ -407,6 +474,7 @@ impl Desk {
                     opened_ms: now_ms,
                     accepted_ms: None,
                     closed_ms: None,
+                    closed_seq: None,
                     outcome: None,
                     csat: None,
                     note: None,
@@ -416,19 +484,18 @@ impl Desk {
                     after_hours: !clock.open,
                     routing_note: choice.explanation.clone(),
                 };
-                place(&mut h, &roster, &config, now_ms);
+                let page = pages_offline(&h);
+                place(&mut h, &roster, &config, page, now_ms);
                 let estimate = self.wait_for(tenant, &h, &roster, &stats).await?;
-                let kind = if h.priority == Priority::Urgent {
-                    NoticeKind::Emergency
-                } else if h.state == HandoffState::Offered {
-                    NoticeKind::Offered
-                } else if !clock.open {
-                    NoticeKind::AfterHours
-                } else {
-                    NoticeKind::Queued
-                };
-                let notice =
-                    notice::render(&config, kind, h.offered_to.as_deref(), Some(estimate), now);
+                let kind = notice::kind_for(&h, &roster, clock.open);
+                let notice = notice::render(
+                    &config,
+                    kind,
+                    Language::of_tags(&h.tags),
+                    h.offered_to.as_deref(),
+                    Some(estimate),
+                    now,
+                );
                 w.conversation = Some(conversation.clone());
                 push_notice_message(&mut w, &mut conversation, &notice, now_ms);
                 push_event(
@@ -456,6 +523,7 @@ impl Desk {
                 StoredResponse {
                     status: 201,
                     body: body.clone(),
+                    request: fingerprint,
                 },
             ));
         }

@@ -3,8 +3,10 @@
 
 use super::desk::{Desk, DeskError};
 use super::notice::{self, Notice};
+use super::reroute;
 use super::roster;
-use crate::config::{NoticeKind, TenantConfig, WebhookEvent};
+use super::transitions::{self, placed_event};
+use crate::config::{Language, NoticeKind, TenantConfig, WebhookEvent};
 use crate::store::*;
 use baton_plugin_sdk::{Message, Presence, Role};
 use serde::{Deserialize, Serialize};
@@ -47,13 +49,14 @@ pub struct ResolveRequest {
     pub outcome: Outcome,
     /// The customer's satisfaction, 1 to 5, if they gave one.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 5)]
     pub csat: Option<i64>,
     /// A note for the record.
     #[serde(default)]
     pub note: Option<String>,
 }
 
-/// Append a lifecycle event and the webhook deliveries of the tenant's webhooks that want it.
+/// Append a lifecycle event and the outbox deliveries it calls for.
 pub(crate) fn push_event(
     w: &mut WriteSet,
     config: &TenantConfig,
@@ -71,15 +74,8 @@ pub(crate) fn push_event(
         data,
         at_ms,
     });
-    for hook in config.webhooks.iter().filter(|h| h.wants(kind)) {
-        w.deliveries.push(NewDelivery {
-            event: index,
-            url: hook.url.clone(),
-            secret_env: hook.secret_env.clone().unwrap_or_default(),
-        });
-    }
-    // SMS replies and notices, agent alerts: through the same outbox.
-    crate::channels::outbound::push(w, config, kind, conversation_id, index);
+    // Webhooks, SMS replies and notices, agent alerts: the outbox rows it calls for.
+    crate::outbox::push(w, config, kind, conversation_id, index);
 }
 
 /// Append a system message (a notice the customer is shown) to the conversation.
@@ -102,51 +98,6 @@ pub(crate) fn push_notice_message(
     });
     conversation.message_count += 1;
     conversation.updated_ms = now_ms;
-}
-
-/// Offer `h` to the next agent on its route who has not declined it, or queue it.
-pub(crate) fn place(
-    h: &mut HandoffRow,
-    roster: &baton_plugin_sdk::Roster,
-    config: &TenantConfig,
-    now_ms: i64,
-) {
-    let next = h.route.iter().find(|id| {
-        !h.declined_by.contains(id)
-            && roster
-                .agents
-                .iter()
-                .any(|a| &a.id == *id && a.presence != Presence::Offline)
-    });
-    match next {
-        Some(agent) => {
-            h.state = HandoffState::Offered;
-            h.offered_to = Some(agent.clone());
-            h.offer_expires_ms = Some(now_ms + config.limits.offer_timeout_secs as i64 * 1000);
-        }
-        None => {
-            h.state = HandoffState::Queued;
-            h.offered_to = None;
-            h.offer_expires_ms = None;
-        }
-    }
-}
-
-pub(crate) fn placed_event(h: &HandoffRow) -> (WebhookEvent, serde_json::Value) {
-    match h.state {
-        HandoffState::Offered => (
-            WebhookEvent::HandoffOffered,
-            json!({"handoff": h, "agent_id": h.offered_to, "expires_ms": h.offer_expires_ms}),
-        ),
-        _ => (
-            WebhookEvent::HandoffQueued,
-            json!({"handoff": h, "queue": h.queue}),
-        ),
-    }
-}
-
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
 }
 
 impl Desk {
@@ -172,12 +123,14 @@ impl Desk {
     }
 
     /// An agent accepts a handoff. Exactly one of several racing agents wins; the others
-    /// get a conflict.
+    /// get a conflict. `record` is written in the same transaction (an accept link marked
+    /// used: it commits with the accept or not at all).
     pub(super) async fn accept_once(
         &self,
         tenant: &str,
         id: &str,
         agent: &str,
+        record: Option<(String, StoredResponse)>,
     ) -> Result<HandoffRow, DeskError> {
         let version = self.version(tenant)?;
         let config = &version.config;
@@ -187,32 +140,21 @@ impl Desk {
             )));
         }
         let current = self.load_handoff(tenant, id).await?;
-        if !matches!(current.state, HandoffState::Offered | HandoffState::Queued) {
-            return Err(match current.accepted_by {
-                Some(who) if current.state == HandoffState::Accepted => {
-                    DeskError::Conflict(format!("handoff `{id}` was already accepted by `{who}`"))
-                }
-                _ => DeskError::Conflict(format!("handoff `{id}` is {}", current.state.as_str())),
-            });
-        }
+        let mut h = current.clone();
+        let now = self.clock.now_ms();
+        transitions::accept(&mut h, agent, now).map_err(|r| DeskError::Conflict(r.0))?;
         let lock = self.conversation_lock(tenant, &current.conversation_id);
         let _guard = lock.lock().await;
         let mut conversation = self
             .conversation_of(tenant, &current.conversation_id)
             .await?;
-        let now = now_ms();
-        let mut h = current.clone();
-        h.state = HandoffState::Accepted;
-        h.accepted_by = Some(agent.to_string());
-        h.accepted_ms = Some(now);
-        h.offered_to = None;
-        h.offer_expires_ms = None;
         let notice = notice::render(
             config,
             NoticeKind::Joined,
+            Language::of_tags(&h.tags),
             Some(agent),
             None,
-            jiff::Timestamp::now(),
+            self.clock.now(),
         );
         let mut w = WriteSet::default();
         push_notice_message(&mut w, &mut conversation, &notice, now);
@@ -225,13 +167,11 @@ impl Desk {
             json!({"handoff": h, "agent_id": agent, "notice": notice}),
             now,
         );
-        w.handoff_updates.push(HandoffUpdate {
-            id: id.to_string(),
-            expect_states: vec![HandoffState::Offered, HandoffState::Queued],
-            expect_agent: None,
-            row: h.clone(),
-        });
+        // Any agent on the roster may accept (who may is issue 16 item 9, not decided yet).
+        w.handoff_updates
+            .push(transitions::update(&current, None, &h));
         w.conversation = Some(conversation);
+        w.idempotency = record;
         match self.commit(tenant, w).await {
             Ok(_) => {
                 self.metrics.waited(config, &h.queue, now - h.opened_ms);
@@ -259,28 +199,20 @@ impl Desk {
         let version = self.version(tenant)?;
         let config = &version.config;
         let current = self.load_handoff(tenant, id).await?;
-        let offered_to_agent =
-            current.state == HandoffState::Offered && current.offered_to.as_deref() == Some(agent);
-        let queued = current.state == HandoffState::Queued;
-        // The agent it is offered to may decline it; anyone may pass on a queued one, but a
-        // timeout only ever concerns an offer.
-        if !(offered_to_agent || queued && !timed_out) {
-            return Err(DeskError::Conflict(format!(
-                "handoff `{id}` is not offered to `{agent}`"
-            )));
-        }
+        let mut h = current.clone();
+        transitions::decline(&mut h, agent, timed_out).map_err(|r| DeskError::Conflict(r.0))?;
         let (presence, stats) = (
             self.store.presence(tenant).await?,
             self.store.live_stats(tenant).await?,
         );
         let roster = roster::build(config, &presence, &stats);
-        let now = now_ms();
-        let mut h = current.clone();
-        if !h.declined_by.iter().any(|a| a == agent) {
-            h.declined_by.push(agent.to_string());
-        }
-        place(&mut h, &roster, config, now);
+        let now = self.clock.now_ms();
         let mut w = WriteSet::default();
+        // Re-route on the roster as it is now: the policy decides the next offer.
+        self.reroute(tenant, &version, &mut h, &roster, &mut w)
+            .await?;
+        let page = reroute::pages_offline(&h);
+        transitions::place(&mut h, &roster, config, page, now);
         push_event(
             &mut w,
             config,
@@ -290,7 +222,15 @@ impl Desk {
             json!({"handoff": h, "agent_id": agent, "timed_out": timed_out}),
             now,
         );
-        let (kind, data) = placed_event(&h);
+        let (kind, mut data) = placed_event(&h);
+        let lock = self.conversation_lock(tenant, &current.conversation_id);
+        let guard = lock.lock().await;
+        if reroute::nobody_reached(&current, &h) {
+            let notice = self
+                .tell_nobody_reached(tenant, config, &h, &mut w, now)
+                .await?;
+            data["notice"] = json!(notice);
+        }
         push_event(
             &mut w,
             config,
@@ -300,14 +240,40 @@ impl Desk {
             data,
             now,
         );
-        w.handoff_updates.push(HandoffUpdate {
-            id: id.to_string(),
-            expect_states: vec![current.state],
-            expect_agent: current.offered_to.clone().filter(|_| offered_to_agent),
-            row: h.clone(),
-        });
+        let by = current.offered_to.as_deref().filter(|a| *a == agent);
+        w.handoff_updates
+            .push(transitions::update(&current, by, &h));
         self.commit(tenant, w).await?;
+        drop(guard);
+        self.promote(tenant).await?;
         Ok(h)
+    }
+
+    /// Tell the customer of an emergency that nobody took (the page, or the offer): the
+    /// `emergency_waiting` notice after hours, `emergency_unstaffed` in hours (each with the
+    /// emergency phone) as a message of the conversation; the caller puts it on the
+    /// `handoff.queued` event too (an SMS customer gets it from there).
+    async fn tell_nobody_reached(
+        &self,
+        tenant: &str,
+        config: &TenantConfig,
+        h: &HandoffRow,
+        w: &mut WriteSet,
+        now: i64,
+    ) -> Result<Notice, DeskError> {
+        let mut conversation = self.conversation_of(tenant, &h.conversation_id).await?;
+        let open = config.clock_at(self.clock.now()).open;
+        let notice = notice::render(
+            config,
+            notice::waiting_kind(open),
+            Language::of_tags(&h.tags),
+            None,
+            None,
+            self.clock.now(),
+        );
+        push_notice_message(w, &mut conversation, &notice, now);
+        w.conversation = Some(conversation);
+        Ok(notice)
     }
 
     /// The accepting agent writes to the customer.
@@ -328,7 +294,7 @@ impl Desk {
         let lock = self.conversation_lock(tenant, &h.conversation_id);
         let _guard = lock.lock().await;
         let mut conversation = self.conversation_of(tenant, &h.conversation_id).await?;
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let row = MessageRow {
             seq: conversation.message_count,
             message: Message {
@@ -370,24 +336,21 @@ impl Desk {
         let version = self.version(tenant)?;
         let config = &version.config;
         let current = self.load_handoff(tenant, id).await?;
-        if current.state != HandoffState::Accepted || current.accepted_by.as_deref() != Some(agent)
-        {
-            return Err(DeskError::Conflict(format!(
-                "handoff `{id}` is not accepted by `{agent}`"
-            )));
-        }
+        let now = self.clock.now_ms();
+        let mut h = current.clone();
+        let to = match resolve {
+            Some(_) => HandoffState::Resolved,
+            None => HandoffState::HandedBack,
+        };
+        transitions::close(&mut h, agent, to, now).map_err(|r| DeskError::Conflict(r.0))?;
         let lock = self.conversation_lock(tenant, &current.conversation_id);
         let _guard = lock.lock().await;
         let mut conversation = self
             .conversation_of(tenant, &current.conversation_id)
             .await?;
-        let now = now_ms();
-        let mut h = current.clone();
-        h.closed_ms = Some(now);
         let mut w = WriteSet::default();
         match resolve {
             Some(r) => {
-                h.state = HandoffState::Resolved;
                 h.outcome = Some(r.outcome.as_str().to_string());
                 h.csat = r.csat;
                 h.note = r.note;
@@ -402,14 +365,14 @@ impl Desk {
                 );
             }
             None => {
-                h.state = HandoffState::HandedBack;
                 h.note = note;
                 let notice = notice::render(
                     config,
                     NoticeKind::Handback,
+                    Language::of_tags(&h.tags),
                     Some(agent),
                     None,
-                    jiff::Timestamp::now(),
+                    self.clock.now(),
                 );
                 push_notice_message(&mut w, &mut conversation, &notice, now);
                 push_event(
@@ -423,12 +386,10 @@ impl Desk {
                 );
             }
         }
-        w.handoff_updates.push(HandoffUpdate {
-            id: id.to_string(),
-            expect_states: vec![HandoffState::Accepted],
-            expect_agent: Some(agent.to_string()),
-            row: h.clone(),
-        });
+        // The trigger's next segment starts with the next message.
+        h.closed_seq = Some(conversation.message_count);
+        w.handoff_updates
+            .push(transitions::update(&current, Some(agent), &h));
         w.conversation = Some(conversation);
         self.commit(tenant, w).await?;
         self.promote(tenant).await?;
@@ -451,7 +412,7 @@ impl Desk {
             agent_id: agent.to_string(),
             presence,
             capacity,
-            updated_ms: now_ms(),
+            updated_ms: self.clock.now_ms(),
         };
         self.commit(
             tenant,

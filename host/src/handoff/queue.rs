@@ -1,13 +1,26 @@
 //! The queue: waiting handoffs are offered to agents as they get room, most urgent and
-//! oldest first; offers that ran out are moved on.
+//! oldest first, each to someone the tenant's routing policy returns for the roster as it
+//! is now; offers that ran out are moved on.
 
 use super::desk::{Desk, DeskError};
-use super::lifecycle::{placed_event, push_event};
+use super::lifecycle::push_event;
+use super::reroute::{is_emergency, pages_offline};
 use super::roster;
+use super::transitions::{self, placed_event};
 use crate::store::*;
+use baton_plugin_sdk::{Agent, Presence};
 
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
+/// Whether `a` could be offered `h` now: not declined, and with room (an emergency: present,
+/// or on call and pageable, as the routing policy may overflow capacity for one).
+fn could_take(a: &Agent, h: &HandoffRow, page_offline: bool) -> bool {
+    if h.declined_by.contains(&a.id) {
+        return false;
+    }
+    if is_emergency(h) {
+        a.presence != Presence::Offline || page_offline && a.on_call
+    } else {
+        a.has_room()
+    }
 }
 
 impl Desk {
@@ -62,31 +75,39 @@ impl Desk {
                 .then(a.opened_ms.cmp(&b.opened_ms))
         });
         let mut promoted = 0;
-        let now = now_ms();
+        let now = self.clock.now_ms();
         for current in queued {
-            let queue_skills = config
-                .queue(&current.queue)
-                .map(|q| q.skills.clone())
-                .unwrap_or_default();
-            let candidate = roster
-                .agents
-                .iter()
-                .filter(|a| a.has_room() && !current.declined_by.contains(&a.id))
-                .max_by_key(|a| {
-                    let skills = queue_skills.iter().filter(|s| a.has_skill(s)).count();
-                    (
-                        skills,
-                        a.capacity.saturating_sub(a.load),
-                        std::cmp::Reverse(a.id.clone()),
-                    )
-                })
-                .map(|a| a.id.clone());
-            let Some(agent) = candidate else { continue };
+            let page = pages_offline(&current);
+            // Ask the policy only when someone could take it: a round costs nothing while
+            // nobody has room.
+            if !roster.agents.iter().any(|a| could_take(a, &current, page)) {
+                continue;
+            }
             let mut h = current.clone();
-            h.state = HandoffState::Offered;
-            h.offered_to = Some(agent.clone());
-            h.offer_expires_ms = Some(now + config.limits.offer_timeout_secs as i64 * 1000);
             let mut w = WriteSet::default();
+            let faulted = self
+                .reroute(tenant, &version, &mut h, &roster, &mut w)
+                .await?;
+            let route = h.route.clone();
+            let chosen = route.iter().find(|id| {
+                roster
+                    .agents
+                    .iter()
+                    .any(|a| &a.id == *id && could_take(a, &h, page))
+            });
+            let agent = match chosen {
+                Some(agent) => agent.clone(),
+                // The fault moved it to the fallback queue: record that once.
+                None if faulted && current.queue != h.queue => {
+                    w.handoff_updates
+                        .push(transitions::update(&current, None, &h));
+                    let _ = self.commit(tenant, w).await;
+                    continue;
+                }
+                // The policy returns nobody who can take it now: it keeps waiting.
+                None => continue,
+            };
+            transitions::offer(&mut h, &agent, config, now);
             let (kind, data) = placed_event(&h);
             push_event(
                 &mut w,
@@ -97,12 +118,17 @@ impl Desk {
                 data,
                 now,
             );
-            w.handoff_updates.push(HandoffUpdate {
-                id: h.id.clone(),
-                expect_states: vec![HandoffState::Queued],
-                expect_agent: None,
-                row: h,
-            });
+            let mut update = transitions::update(&current, None, &h);
+            // The seat is taken only if it is still free when the offer commits: another
+            // host's round, or an accept, may have filled it since the roster was read.
+            // An emergency may overflow capacity (the policy's call), so it takes none.
+            if !is_emergency(&h) {
+                update.room = roster.agents.iter().find(|a| a.id == agent).map(|a| Room {
+                    agent: agent.clone(),
+                    capacity: a.capacity,
+                });
+            }
+            w.handoff_updates.push(update);
             match self.commit(tenant, w).await {
                 Ok(_) => {
                     promoted += 1;
@@ -120,7 +146,7 @@ impl Desk {
 
     /// Time out every offer whose reservation ran out: re-route each to the next choice.
     pub async fn expire_offers(&self) -> Result<usize, DeskError> {
-        let expired = self.store.expired_offers(now_ms(), 100).await?;
+        let expired = self.store.expired_offers(self.clock.now_ms(), 100).await?;
         let mut n = 0;
         for (tenant, h) in expired {
             if let Some(agent) = h.offered_to.as_deref() {

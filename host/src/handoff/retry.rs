@@ -11,6 +11,7 @@
 use super::desk::{Desk, DeskError};
 use super::ingest::IngestRequest;
 use super::lifecycle::ResolveRequest;
+use super::transitions::AbandonedBy;
 use crate::store::{HandoffRow, MessageRow};
 use std::future::Future;
 use std::time::Duration;
@@ -19,7 +20,7 @@ use std::time::Duration;
 const ATTEMPTS: u32 = 5;
 
 impl Desk {
-    async fn retry_raced<T, F, Fut>(&self, what: &str, mut op: F) -> Result<T, DeskError>
+    pub(super) async fn retry_raced<T, F, Fut>(&self, what: &str, mut op: F) -> Result<T, DeskError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, DeskError>>,
@@ -62,7 +63,7 @@ impl Desk {
         id: &str,
         agent: &str,
     ) -> Result<HandoffRow, DeskError> {
-        self.retry_raced("accept", || self.accept_once(tenant, id, agent))
+        self.retry_raced("accept", || self.accept_once(tenant, id, agent, None))
             .await
     }
 
@@ -105,6 +106,24 @@ impl Desk {
     ) -> Result<HandoffRow, DeskError> {
         self.retry_raced("close", || {
             self.close_once(tenant, id, agent, resolve.clone(), note.clone())
+        })
+        .await
+    }
+
+    /// Close a handoff nobody accepted (queued or offered) as abandoned: the customer left,
+    /// an agent clears a stale one, or the abandon limit ran out (`idle_ms`: how long the
+    /// customer was silent). `reason` becomes its note. Abandoning an abandoned handoff
+    /// answers it as it is; an accepted or closed one is a conflict naming its state.
+    pub async fn abandon(
+        &self,
+        tenant: &str,
+        id: &str,
+        by: AbandonedBy<'_>,
+        reason: Option<&str>,
+        idle_ms: Option<i64>,
+    ) -> Result<HandoffRow, DeskError> {
+        self.retry_raced("abandon", || {
+            self.abandon_once(tenant, id, by, reason, idle_ms)
         })
         .await
     }

@@ -20,14 +20,18 @@ pub fn build(config: &TenantConfig, presence: &[PresenceRow], stats: &LiveStats)
             .iter()
             .map(|a| {
                 let p = presence.iter().find(|p| p.agent_id == a.id);
+                let presence = p.map(|p| p.presence).unwrap_or(Presence::Offline);
                 Agent {
                     id: a.id.clone(),
                     name: a.name.clone(),
                     skills: a.skills.clone(),
-                    presence: p.map(|p| p.presence).unwrap_or(Presence::Offline),
+                    presence,
                     capacity: p.and_then(|p| p.capacity).unwrap_or(a.capacity),
                     load: count(&stats.load, &a.id),
-                    on_call: a.on_call,
+                    // On call means reachable by pager: offline with no alert contact
+                    // to page, an agent cannot be reached, so the policy is not told
+                    // they are on call (and never has an emergency wait on them).
+                    on_call: a.on_call && (presence != Presence::Offline || pageable(config, a)),
                 }
             })
             .collect(),
@@ -43,6 +47,12 @@ pub fn build(config: &TenantConfig, presence: &[PresenceRow], stats: &LiveStats)
             .collect(),
         fallback_queue: config.fallback_queue.clone(),
     }
+}
+
+/// Whether an offer alert can reach `agent` away from the inbox: an alert email, or an
+/// alert text where the tenant has an SMS bridge.
+pub fn pageable(config: &TenantConfig, agent: &crate::config::AgentConfig) -> bool {
+    agent.alert.email.is_some() || agent.alert.sms.is_some() && config.sms.is_some()
 }
 
 /// Agents who could take a handoff now (available with room).

@@ -1,6 +1,5 @@
 //! The figures of a set of conversations and handoffs, and how each is computed.
 
-use super::context_loss;
 use crate::store::{HandoffRow, HandoffState, LoggedDecision, RecordedConversation};
 use baton_plugin_sdk::Role;
 use serde::Serialize;
@@ -65,9 +64,10 @@ pub struct ContextLoss {
 pub struct Figures {
     /// Conversations that started in the window.
     pub conversations: u64,
-    /// Handoffs opened in those conversations.
+    /// Handoffs opened in the window, whenever their conversation started.
     pub handoffs: u64,
-    /// Conversations with at least one handoff / conversations (null when none).
+    /// Conversations (of those that started in the window) with at least one handoff /
+    /// conversations (null when none).
     pub handoff_rate: Option<f64>,
     /// Time to accept: `accepted_ms - opened_ms` of every accepted handoff, ms.
     pub time_to_accept_ms: Percentiles,
@@ -85,7 +85,8 @@ pub struct Figures {
     pub bot_response_ms: Percentiles,
     /// CSAT of resolved handoffs.
     pub csat: Csat,
-    /// Handoffs in state `abandoned` (the customer left before anyone accepted).
+    /// Handoffs closed as `abandoned` before anyone accepted them: the customer left, the
+    /// abandon limit ran out, or an agent cleared a stale one.
     pub abandoned: u64,
     /// Handoffs handed back to the bot.
     pub handbacks: u64,
@@ -210,14 +211,6 @@ impl Acc {
             },
         }
     }
-}
-
-/// Context-loss findings of every handoff of `c`, by handoff id.
-pub fn findings(c: &RecordedConversation) -> Vec<context_loss::Finding> {
-    c.handoffs
-        .iter()
-        .flat_map(|h| context_loss::detect(h, &c.conversation, &c.messages))
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Figures over time, per policy version, for the HTML page.
 
 use super::figures::{Acc, Figures};
-use super::{accumulate, contacts, version_of};
+use super::{accumulate, all_conversations, contacts, version_of, Window};
 use crate::store::RecordedWindow;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 pub struct Point {
     /// Bucket start, ms since the epoch.
     pub at_ms: i64,
-    /// The figures of the conversations that started in the bucket.
+    /// The figures of the conversations that started in the bucket and of the handoffs that
+    /// opened in it.
     pub figures: Figures,
 }
 
@@ -35,21 +36,32 @@ pub fn bucket_for(from_ms: i64, to_ms: i64) -> i64 {
     }
 }
 
-/// Bucket the window's conversations by start time and version.
+/// Bucket the window's conversations by start time and its handoffs by opening time, each
+/// under the conversation's version.
 pub fn build(window: &RecordedWindow, from_ms: i64, to_ms: i64) -> Series {
     let bucket_ms = bucket_for(from_ms, to_ms);
     let contacts = contacts(window);
+    let span = Window { from_ms, to_ms };
     let mut cells: BTreeMap<(String, i64), Acc> = BTreeMap::new();
     let mut totals: BTreeMap<String, Acc> = BTreeMap::new();
-    for c in &window.conversations {
+    let bucket = |ms: i64| ms.div_euclid(bucket_ms) * bucket_ms;
+    for c in all_conversations(window) {
         let version = version_of(c);
-        let at = c.conversation.created_ms.div_euclid(bucket_ms) * bucket_ms;
-        accumulate(
-            cells.entry((version.clone(), at)).or_default(),
-            c,
-            &contacts,
-        );
-        accumulate(totals.entry(version).or_default(), c, &contacts);
+        if span.counts_conversation(c) {
+            let at = bucket(c.conversation.created_ms);
+            cells
+                .entry((version.clone(), at))
+                .or_default()
+                .conversation(c);
+        }
+        for h in span.handoffs(c) {
+            let lost = !super::context_loss::detect(h, &c.conversation, &c.messages).is_empty();
+            cells
+                .entry((version.clone(), bucket(h.opened_ms)))
+                .or_default()
+                .handoff(h, c, &contacts, lost);
+        }
+        accumulate(totals.entry(version).or_default(), c, &contacts, span);
     }
     let mut versions: BTreeMap<String, Vec<Point>> = BTreeMap::new();
     for ((version, at_ms), acc) in cells {

@@ -1,11 +1,12 @@
-//! Background work: webhook and channel delivery, offer timeouts, queue promotion,
-//! decision-log retention, and (on a shared store) telling the other hosts which policy
-//! versions this host serves.
+//! Background work: webhook and channel delivery, offer timeouts, the abandon limit, queue
+//! promotion, decision-log retention, and (on a shared store) telling the other hosts which
+//! policy versions this host serves.
 //!
-//! With several hosts on one database, offer timeouts and queue promotion run on one host
-//! at a time: whichever holds the `queue` lease. A dead host stops renewing it and another
-//! takes it over within [`LEASE_MS`]; a live holder works only in the first half of its lease. Deliveries need no lease: each host claims due outbox
-//! rows with `SKIP LOCKED`, so a row goes to one host.
+//! With several hosts on one database, offer timeouts, the abandon limit and queue
+//! promotion run on one host at a time: whichever holds the `queue` lease. A dead host stops
+//! renewing it and another takes it over within [`LEASE_MS`]; a live holder works only in
+//! the first half of its lease. Deliveries need no lease: each host claims due outbox rows
+//! with `SKIP LOCKED`, so a row goes to one host.
 
 use crate::handoff::{Desk, DeskError};
 use std::sync::Arc;
@@ -23,18 +24,24 @@ const VERSIONS_EVERY: Duration = Duration::from_secs(2);
 pub(super) fn spawn(
     desk: Desk,
     host_id: Arc<str>,
-    mailer: Option<Arc<crate::alerts::email::Mailer>>,
+    mailer: Option<Arc<crate::outbox::email::Mailer>>,
+    public_url: Option<String>,
 ) {
-    let channels = crate::channels::outbound::ChannelSender::new(
-        desk.store().clone(),
-        desk.tenants().clone(),
-        mailer,
-    );
-    let deliverer = crate::alerts::Deliverer::new(desk.store().clone())
+    let mut channels =
+        crate::outbox::ChannelSender::new(desk.store().clone(), desk.tenants().clone(), mailer);
+    if let Some(url) = public_url {
+        let links = crate::outbox::accept_link::LinkMinter::new(
+            desk.store().clone(),
+            desk.clock().clone(),
+            &url,
+        );
+        channels = channels.with_links(links);
+    }
+    let deliverer = crate::outbox::Deliverer::new(desk.store().clone())
         .with_metrics(desk.metrics().clone())
         .with_channels(channels);
-    tokio::spawn(crate::alerts::run_deliveries(deliverer, desk.subscribe()));
-    tokio::spawn(crate::report::retention::run(desk.clone()));
+    tokio::spawn(crate::outbox::run_deliveries(deliverer, desk.subscribe()));
+    tokio::spawn(super::retention::run(desk.clone()));
     // Only a shared store has other hosts to tell which versions this one serves.
     if desk.store().backend() != "sqlite" {
         tokio::spawn(report_versions(desk.clone(), host_id.clone()));
@@ -70,6 +77,9 @@ async fn run_queue(desk: Desk, host_id: Arc<str>) {
         }
         if let Err(e) = desk.expire_offers().await {
             tracing::warn!(error = %e, "offer timeouts failed");
+        }
+        if let Err(e) = desk.abandon_idle().await {
+            tracing::warn!(error = %e, "the abandon limit's round failed");
         }
         for tenant in desk.tenants().ids() {
             if Instant::now() >= safe_until {

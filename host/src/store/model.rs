@@ -3,17 +3,20 @@
 use serde::{Deserialize, Serialize};
 
 /// A conversation's header.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Conversation)]
 pub struct ConversationRow {
     /// The channel's id for it.
     pub id: String,
     /// `web_chat`, `sms`, ...
     pub channel: String,
     /// The customer profile as last sent (JSON of [`baton_plugin_sdk::Customer`]).
+    #[schema(value_type = super::doc::CustomerDoc)]
     pub customer: baton_plugin_sdk::Customer,
     /// Phone, email or name: how the customer is recognised across conversations.
     pub customer_key: String,
     /// How many messages it has.
+    #[schema(minimum = 0)]
     pub message_count: i64,
     /// Created, ms since the epoch.
     pub created_ms: i64,
@@ -86,7 +89,8 @@ impl HandoffState {
 }
 
 /// One handoff.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Handoff)]
 pub struct HandoffRow {
     /// Its id.
     pub id: String,
@@ -97,6 +101,7 @@ pub struct HandoffRow {
     /// Why it was opened (`snake_case`).
     pub reason: String,
     /// `low` .. `urgent`.
+    #[schema(value_type = super::doc::PriorityDoc)]
     pub priority: baton_plugin_sdk::Priority,
     /// The decision's tags.
     pub tags: Vec<String>,
@@ -118,9 +123,14 @@ pub struct HandoffRow {
     pub accepted_ms: Option<i64>,
     /// Closed (resolved, handed back, abandoned), ms since the epoch.
     pub closed_ms: Option<i64>,
+    /// How many messages the conversation had when it closed: messages from this seq on came
+    /// after it (where the trigger policy's next segment starts).
+    #[serde(default)]
+    pub closed_seq: Option<i64>,
     /// The outcome given at resolve time.
     pub outcome: Option<String>,
     /// The customer's satisfaction score, 1 to 5.
+    #[schema(minimum = 1, maximum = 5)]
     pub csat: Option<i64>,
     /// The agent's note at hand-back or resolve.
     pub note: Option<String>,
@@ -156,10 +166,14 @@ pub struct StoredResponse {
     pub status: u16,
     /// JSON body.
     pub body: String,
+    /// A fingerprint of the request that was answered (empty for internal records): a key
+    /// replayed with another request is refused instead of answered with this response.
+    pub request: String,
 }
 
 /// One lifecycle event (the SSE stream and webhooks are made of these).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Event)]
 pub struct EventRow {
     /// Monotonic id, the SSE `id:`.
     pub id: i64,
@@ -169,7 +183,8 @@ pub struct EventRow {
     pub handoff_id: Option<String>,
     /// The conversation it concerns.
     pub conversation_id: Option<String>,
-    /// The event's JSON payload.
+    /// The event's JSON payload (its fields depend on `kind`: see the README's events).
+    #[schema(value_type = Object)]
     pub data: serde_json::Value,
     /// When, ms since the epoch.
     pub at_ms: i64,
@@ -208,10 +223,8 @@ pub struct OutboxRow {
     pub id: i64,
     /// The tenant.
     pub tenant: String,
-    /// Where to post.
-    pub url: String,
-    /// The env var holding the signing secret.
-    pub secret_env: String,
+    /// Where it goes.
+    pub to: Destination,
     /// The exact body to sign and send.
     pub body: String,
     /// Attempts so far.
@@ -287,8 +300,35 @@ pub struct HandoffUpdate {
     pub expect_states: Vec<HandoffState>,
     /// It must be offered to / accepted by this agent.
     pub expect_agent: Option<String>,
+    /// The agent it goes to must have room: fewer than `capacity` other handoffs offered to
+    /// or accepted by them, counted in the same transaction (and, on a shared store, with
+    /// that agent's offers serialised), so two hosts promoting at once never fill one seat
+    /// twice.
+    pub room: Option<Room>,
     /// The new row (written whole).
     pub row: HandoffRow,
+}
+
+/// The seat an update takes: an agent and how many handoffs they may hold at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Room {
+    /// The agent.
+    pub agent: String,
+    /// Their capacity now.
+    pub capacity: u32,
+}
+
+impl Room {
+    /// Whether `held` other handoffs leave room for this one; a conflict says why not.
+    pub(crate) fn check(&self, handoff: &str, held: i64) -> Result<(), super::StoreError> {
+        if held < i64::from(self.capacity) {
+            return Ok(());
+        }
+        Err(super::StoreError::Conflict(format!(
+            "agent `{}` has no room for handoff `{handoff}`: {held} held, capacity {}",
+            self.agent, self.capacity
+        )))
+    }
 }
 
 /// Everything one request changes, committed together.
@@ -334,10 +374,84 @@ pub struct NewEvent {
 pub struct NewDelivery {
     /// Index into [`WriteSet::events`].
     pub event: usize,
-    /// Where to post.
-    pub url: String,
-    /// The env var holding the signing secret.
-    pub secret_env: String,
+    /// Where it goes.
+    pub to: Destination,
+}
+
+/// Where an outbox row goes. Its kind is the row's `kind` column and its address the `url`
+/// column, read and written only here ([`Destination::kind`], [`Destination::from_columns`]);
+/// a new channel is a new variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// A tenant's webhook, signed with the secret in the variable `secret_env` when set.
+    Webhook {
+        /// Where to post.
+        url: String,
+        /// The env var holding the signing secret (empty: unsigned).
+        secret_env: String,
+    },
+    /// A customer's phone: an SMS bridge conversation's replies and notices.
+    CustomerSms {
+        /// E.164 number.
+        number: String,
+    },
+    /// An offer alert to an agent's phone.
+    AgentSms {
+        /// E.164 number.
+        phone: String,
+    },
+    /// An offer alert to an agent's email.
+    AgentEmail {
+        /// The address.
+        address: String,
+    },
+}
+
+impl Destination {
+    /// Every kind, as the `kind` column and the outbox counts name them.
+    pub const KINDS: [&'static str; 4] = ["webhook", "sms", "alert_sms", "alert_email"];
+
+    /// The `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Destination::Webhook { .. } => "webhook",
+            Destination::CustomerSms { .. } => "sms",
+            Destination::AgentSms { .. } => "alert_sms",
+            Destination::AgentEmail { .. } => "alert_email",
+        }
+    }
+
+    /// The `url` column: the URL, number or address.
+    pub fn address(&self) -> &str {
+        match self {
+            Destination::Webhook { url, .. } => url,
+            Destination::CustomerSms { number } => number,
+            Destination::AgentSms { phone } => phone,
+            Destination::AgentEmail { address } => address,
+        }
+    }
+
+    /// The `secret_env` column (empty but for a signed webhook).
+    pub fn secret_env(&self) -> &str {
+        match self {
+            Destination::Webhook { secret_env, .. } => secret_env,
+            _ => "",
+        }
+    }
+
+    /// A row's destination from its `kind`, `url` and `secret_env` columns.
+    pub fn from_columns(kind: &str, address: String, secret_env: String) -> Result<Self, String> {
+        Ok(match kind {
+            "webhook" => Destination::Webhook {
+                url: address,
+                secret_env,
+            },
+            "sms" => Destination::CustomerSms { number: address },
+            "alert_sms" => Destination::AgentSms { phone: address },
+            "alert_email" => Destination::AgentEmail { address },
+            other => return Err(format!("unknown outbox kind `{other}`")),
+        })
+    }
 }
 
 /// What applying a write set produced.

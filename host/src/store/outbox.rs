@@ -27,12 +27,7 @@ pub struct OutboxCount {
 /// pending, retrying, failed, last_error`.
 pub(crate) const COUNTS_SQL: &str = "
     WITH o AS (
-        SELECT id, tenant, delivered_ms, next_ms, attempts, last_error,
-               CASE WHEN url LIKE 'baton-sms:%' THEN 'sms'
-                    WHEN url LIKE 'baton-alert-sms:%' THEN 'alert_sms'
-                    WHEN url LIKE 'baton-alert-email:%' THEN 'alert_email'
-                    ELSE 'webhook' END AS kind
-          FROM outbox)
+        SELECT id, tenant, delivered_ms, next_ms, attempts, last_error, kind FROM outbox)
     SELECT tenant, kind,
            SUM(CASE WHEN delivered_ms IS NOT NULL THEN 1 ELSE 0 END),
            SUM(CASE WHEN next_ms IS NOT NULL AND attempts = 0 THEN 1 ELSE 0 END),

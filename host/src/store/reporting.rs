@@ -43,7 +43,12 @@ pub struct RecordedConversation {
 pub struct RecordedWindow {
     /// Conversations with `created_ms` in `[from, to)`, oldest first, at most the limit.
     pub conversations: Vec<RecordedConversation>,
-    /// Whether more conversations started in the window than the limit allowed.
+    /// Conversations that started before the window and had a handoff opened in it (a
+    /// returning SMS customer's conversation is their phone number), oldest first, at most
+    /// the limit: a report counts those handoffs, not the conversations.
+    pub earlier: Vec<RecordedConversation>,
+    /// Whether more conversations started in the window (or earlier ones had a handoff in
+    /// it) than the limit allowed.
     pub truncated: bool,
     /// `(customer_key, created_ms)` of every conversation started in `[from, to + follow)`,
     /// for repeat-contact checks.

@@ -21,8 +21,9 @@ pub struct LoadReport {
     pub self_tests: usize,
 }
 
-/// The least deadline self-tests run with.
-const SELF_TEST_DEADLINE: Duration = Duration::from_secs(1);
+/// The least deadline self-tests (and `baton test`'s replays) run with: they check what
+/// the policy decides, not how fast a busy machine runs it; a plugin that loops still fails.
+pub const SELF_TEST_DEADLINE: Duration = Duration::from_secs(1);
 
 fn limits_of(config: &TenantConfig) -> Limits {
     Limits {
@@ -80,13 +81,43 @@ async fn routing(
         .map_err(|e| plugin_error(config, spec, e))
 }
 
+/// Which table a self-test comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestKind {
+    /// `[[trigger.tests]]`.
+    Trigger,
+    /// `[[routing.tests]]`.
+    Routing,
+}
+
+impl TestKind {
+    /// `trigger` or `routing`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestKind::Trigger => "trigger",
+            TestKind::Routing => "routing",
+        }
+    }
+}
+
+/// One inline self-test's result: what gates activation, and what `baton test` prints.
+#[derive(Debug, Clone)]
+pub struct TestOutcome {
+    /// Its table.
+    pub kind: TestKind,
+    /// Its `name`.
+    pub name: String,
+    /// Why it failed, pointing at the test; `None` when it passed.
+    pub failure: Option<Diagnostic>,
+}
+
 /// Run the tenant's `[[trigger.tests]]` against its trigger plugin.
-async fn self_tests(config: &TenantConfig, trigger: &TriggerPlugin) -> Result<usize, Diagnostics> {
+async fn self_tests(config: &TenantConfig, trigger: &TriggerPlugin) -> Vec<TestOutcome> {
     // Self-tests check what the policy decides. A reload on a busy host must not be refused
     // because a call waited for the CPU, so they run with a roomier deadline (a plugin that
     // loops still fails them).
     let trigger = trigger.with_deadline_at_least(SELF_TEST_DEADLINE);
-    let mut failures = Vec::new();
+    let mut outcomes = Vec::new();
     for test in &config.self_tests {
         let got = trigger.evaluate(&test.conversation).await;
         let problem = if let Some(fault) = &got.fault {
@@ -123,25 +154,63 @@ async fn self_tests(config: &TenantConfig, trigger: &TriggerPlugin) -> Result<us
         } else {
             None
         };
-        if let Some(problem) = problem {
-            let mut d = config.error_at(
+        let failure = problem.map(|problem| {
+            let d = config.error_at(
                 test.span.clone(),
                 format!("self-test `{}` failed: {problem}", test.name),
             );
-            if !got.decision.explanation.is_empty() {
-                d = d.with_help(format!(
+            if got.decision.explanation.is_empty() {
+                d
+            } else {
+                d.with_help(format!(
                     "the policy explained: {}",
                     got.decision.explanation
-                ));
+                ))
             }
-            failures.push(d);
-        }
+        });
+        outcomes.push(TestOutcome {
+            kind: TestKind::Trigger,
+            name: test.name.clone(),
+            failure,
+        });
     }
-    if failures.is_empty() {
-        Ok(config.self_tests.len())
-    } else {
-        Err(Diagnostics(failures))
+    outcomes
+}
+
+/// Run the tenant's `[[routing.tests]]` against its routing plugin.
+async fn routing_tests(config: &TenantConfig, routing: &RoutingPlugin) -> Vec<TestOutcome> {
+    let routing = routing.with_deadline_at_least(SELF_TEST_DEADLINE);
+    let mut outcomes = Vec::new();
+    for test in &config.routing_tests {
+        let got = routing.route(&test.request, &test.roster).await;
+        let problems = match &got.fault {
+            Some(fault) => vec![format!("the routing policy faulted ({fault})")],
+            None => test
+                .expect
+                .differences(&got.choice.agents, &got.choice.queue),
+        };
+        let failure = (!problems.is_empty()).then(|| {
+            let d = config.error_at(
+                test.span.clone(),
+                format!(
+                    "routing self-test `{}` failed: {}",
+                    test.name,
+                    problems.join("; ")
+                ),
+            );
+            if got.choice.explanation.is_empty() {
+                d
+            } else {
+                d.with_help(format!("the policy explained: {}", got.choice.explanation))
+            }
+        });
+        outcomes.push(TestOutcome {
+            kind: TestKind::Routing,
+            name: test.name.clone(),
+            failure,
+        });
     }
+    outcomes
 }
 
 fn version_id(text: &str, plugins: &[&str]) -> String {
@@ -154,11 +223,33 @@ fn version_id(text: &str, plugins: &[&str]) -> String {
     hex::encode(&h.finalize()[..6])
 }
 
-/// Load one tenant file into a ready version, or say everything that is wrong with it.
+/// Load one tenant file into a ready version, or say everything that is wrong with it:
+/// the gate every activation passes (a version whose self-tests fail is refused).
 pub async fn load_version(
     engine: &Engine,
     path: &Path,
 ) -> Result<(TenantVersion, LoadReport), Diagnostics> {
+    let (version, outcomes) = load_and_test(engine, path).await?;
+    let errors: Vec<Diagnostic> = outcomes.into_iter().filter_map(|o| o.failure).collect();
+    if !errors.is_empty() {
+        return Err(Diagnostics(errors));
+    }
+    let report = LoadReport {
+        tenant: version.config.tenant_id.clone(),
+        version: version.id.clone(),
+        self_tests: version.config.self_tests.len() + version.config.routing_tests.len(),
+    };
+    Ok((version, report))
+}
+
+/// Load one tenant file and run its inline self-tests, returning the version and every
+/// test's outcome whether or not they passed (`baton test` reports each;
+/// [`load_version`] refuses on any failure). Errors are a file that cannot be a version at
+/// all: invalid TOML or a plugin that does not load.
+pub async fn load_and_test(
+    engine: &Engine,
+    path: &Path,
+) -> Result<(TenantVersion, Vec<TestOutcome>), Diagnostics> {
     let path_owned = path.to_path_buf();
     let config = tokio::task::spawn_blocking(move || config::load_file(&path_owned))
         .await
@@ -175,7 +266,7 @@ pub async fn load_version(
             }
         }
     );
-    let mut errors: Vec<Diagnostic> = [
+    let errors: Vec<Diagnostic> = [
         trigger_plugin.as_ref().err(),
         routing_plugin.as_ref().err(),
         shadow_plugin.as_ref().err(),
@@ -189,23 +280,16 @@ pub async fn load_version(
     else {
         return Err(Diagnostics(errors));
     };
-    let passed = match self_tests(&config, &trigger_plugin).await {
-        Ok(n) => n,
-        Err(failures) => {
-            errors.extend(failures);
-            return Err(Diagnostics(errors));
-        }
-    };
+    let (mut outcomes, routing_run) = tokio::join!(
+        self_tests(&config, &trigger_plugin),
+        routing_tests(&config, &routing_plugin)
+    );
+    outcomes.extend(routing_run);
     let mut digests = vec![trigger_plugin.digest(), routing_plugin.digest()];
     if let Some(s) = &shadow_plugin {
         digests.push(s.digest());
     }
     let id = version_id(&config.source.text, &digests);
-    let report = LoadReport {
-        tenant: config.tenant_id.clone(),
-        version: id.clone(),
-        self_tests: passed,
-    };
     Ok((
         TenantVersion {
             id,
@@ -215,6 +299,6 @@ pub async fn load_version(
             routing: routing_plugin,
             shadow: shadow_plugin,
         },
-        report,
+        outcomes,
     ))
 }

@@ -223,7 +223,14 @@ async fn nobody_available_queues_with_a_position_and_a_wait() {
         )
         .await;
     assert_eq!(urgent["decision"]["reason"], "emergency", "{urgent}");
-    assert_eq!(urgent["notice"]["kind"], "emergency");
+    // Nobody is signed in and the on-call agent has no alert contact to page: the customer
+    // is not promised a person right now.
+    assert_eq!(urgent["notice"]["kind"], "emergency_unstaffed", "{urgent}");
+    let text = urgent["notice"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("nobody at") && !text.contains("right now"),
+        "{text}"
+    );
     assert_eq!(
         urgent["notice"]["wait"]["position"], 1,
         "{}",
@@ -380,6 +387,19 @@ async fn openapi_and_health_are_served() {
             "{path} missing from the OpenAPI document"
         );
     }
+    // Every operation has its own id (client generators name methods after them;
+    // openapi-spec-validator refuses duplicates: tests/openapi/validate).
+    let mut ids = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            if let Some(other) = ids.insert(id.to_string(), format!("{method} {path}")) {
+                panic!("operationId `{id}` names both {other} and {method} {path}");
+            }
+        }
+    }
     assert_eq!(h.call("GET", "/healthz", None, None).await.0, 200);
     // The operator sees both demo tenants serving.
     let op = h.key(None, KeyRole::Operator, None).await;
@@ -391,4 +411,142 @@ async fn openapi_and_health_are_served() {
         tenants.iter().all(|t| t["active_version"].is_string()),
         "{status}"
     );
+}
+
+/// Schema nodes under `node` that say only "an object" (no properties, no reference), with
+/// where they are; `$ref`s are followed once each.
+fn untyped_objects(
+    doc: &serde_json::Value,
+    node: &serde_json::Value,
+    at: String,
+    seen: &mut std::collections::BTreeSet<String>,
+    found: &mut Vec<String>,
+) {
+    if let Some(r) = node["$ref"].as_str() {
+        if seen.insert(r.to_string()) {
+            let name = r.trim_start_matches("#/components/schemas/");
+            let target = &doc["components"]["schemas"][name];
+            assert!(target.is_object(), "{at}: {r} does not resolve");
+            untyped_objects(doc, target, name.to_string(), seen, found);
+        }
+        return;
+    }
+    let is_object = node["type"] == "object"
+        || node["type"]
+            .as_array()
+            .is_some_and(|t| t.contains(&json!("object")));
+    if is_object && node.get("properties").is_none() && node.get("additionalProperties").is_none() {
+        found.push(at.clone());
+    }
+    if let Some(props) = node["properties"].as_object() {
+        for (k, v) in props {
+            untyped_objects(doc, v, format!("{at}.{k}"), seen, found);
+        }
+    }
+    for key in ["items", "additionalProperties"] {
+        if node[key].is_object() {
+            untyped_objects(doc, &node[key], format!("{at}[]"), seen, found);
+        }
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        for v in node[key].as_array().into_iter().flatten() {
+            untyped_objects(doc, v, at.clone(), seen, found);
+        }
+    }
+}
+
+/// A client generated from /openapi.json gets types, not maps, for the product's nouns: the
+/// handoff, conversation, message and event are named schemas and every request and answer
+/// of the handoff, conversation and event operations is typed all the way down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handoffs_conversations_messages_and_events_are_typed_in_the_openapi_document() {
+    let h = TestHost::start(&[]).await;
+    let (s, doc) = h.call("GET", "/openapi.json", None, None).await;
+    assert_eq!(s, 200);
+    for name in ["Handoff", "Conversation", "Message", "Event", "Customer"] {
+        let schema = &doc["components"]["schemas"][name];
+        assert!(
+            schema["properties"]
+                .as_object()
+                .is_some_and(|p| !p.is_empty()),
+            "{name} is not a named schema with properties: {schema}"
+        );
+    }
+    assert_eq!(
+        doc["components"]["schemas"]["Handoff"]["properties"]["state"]["$ref"],
+        "#/components/schemas/HandoffState"
+    );
+    // What the server refuses, the document says it does not accept.
+    let params = doc["paths"]["/v1/events"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let last = params
+        .iter()
+        .find(|p| p["name"] == "Last-Event-ID")
+        .unwrap();
+    assert_eq!(last["schema"]["type"], json!(["integer", "null"]), "{last}");
+    let params = doc["paths"]["/v1/handoffs"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let state = params.iter().find(|p| p["name"] == "state").unwrap();
+    assert!(
+        state["schema"]["pattern"]
+            .as_str()
+            .is_some_and(|p| p.contains("handed_back")),
+        "{state}"
+    );
+    let csat = &doc["components"]["schemas"]["ResolveRequest"]["properties"]["csat"];
+    assert_eq!(
+        (csat["minimum"].as_i64(), csat["maximum"].as_i64()),
+        (Some(1), Some(5)),
+        "{csat}"
+    );
+    let mut found = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    // The live stream's items (`text/event-stream`, so no path names them).
+    let event = json!({"$ref": "#/components/schemas/Event"});
+    untyped_objects(&doc, &event, "events".into(), &mut seen, &mut found);
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if ![
+            "/v1/handoffs",
+            "/v1/conversations",
+            "/v1/events",
+            "/v1/widget",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p))
+        {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            let at = format!("{method} {path}");
+            if let Some(body) =
+                op["requestBody"]["content"]["application/json"]["schema"].as_object()
+            {
+                untyped_objects(
+                    &doc,
+                    &json!(body),
+                    format!("{at} request"),
+                    &mut seen,
+                    &mut found,
+                );
+            }
+            for (status, r) in op["responses"].as_object().unwrap() {
+                let schema = &r["content"]["application/json"]["schema"];
+                if status.starts_with('2') && schema.is_object() {
+                    untyped_objects(
+                        &doc,
+                        schema,
+                        format!("{at} {status}"),
+                        &mut seen,
+                        &mut found,
+                    );
+                }
+            }
+        }
+    }
+    // An event's payload depends on its kind (the README lists them); a policy fault's
+    // details are the engine's.
+    found.retain(|at| at != "Event.data" && at != "DecisionView.fault");
+    assert!(found.is_empty(), "untyped objects: {found:?}");
 }

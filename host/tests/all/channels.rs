@@ -8,17 +8,17 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const TOKEN_ENV: &str = "BATON_TEST_TWILIO_TOKEN";
-const TOKEN: &str = "test-auth-token-12345";
+pub(crate) const TOKEN_ENV: &str = "BATON_TEST_TWILIO_TOKEN";
+pub(crate) const TOKEN: &str = "test-auth-token-12345";
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const NUMBER: &str = "+15555550123";
-const DANA: &str = "+15555550117";
+pub(crate) const DANA: &str = "+15555550117";
 
 /// One request the stub Twilio API received: path, Authorization header, form.
 type Sent = (String, String, Vec<(String, String)>);
 
 /// A stub of Twilio's Messages API on loopback that records what it is sent.
-async fn stub_twilio() -> (String, Arc<Mutex<Vec<Sent>>>) {
+pub(crate) async fn stub_twilio() -> (String, Arc<Mutex<Vec<Sent>>>) {
     let sent: Arc<Mutex<Vec<Sent>>> = Arc::default();
     let log = sent.clone();
     let app = axum::Router::new().route(
@@ -53,7 +53,7 @@ async fn stub_twilio() -> (String, Arc<Mutex<Vec<Sent>>>) {
 }
 
 /// The demo plumbing tenant with an SMS bridge to the stub.
-fn sms_tenant(api_base: &str) -> String {
+pub(crate) fn sms_tenant(api_base: &str) -> String {
     let acme = std::fs::read_to_string(crate::support::root().join("policies/acme-plumbing.toml"))
         .unwrap();
     format!(
@@ -68,7 +68,7 @@ fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn inbound(from: &str, body: &str, n: u32) -> Vec<(String, String)> {
+pub(crate) fn inbound(from: &str, body: &str, n: u32) -> Vec<(String, String)> {
     let sid = format!("SM{n:032x}");
     form(&[
         ("ToCountry", "US"),
@@ -103,7 +103,7 @@ async fn post_sms(
     (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
-async fn signed(h: &TestHost, params: &[(String, String)]) -> (u16, String) {
+pub(crate) async fn signed(h: &TestHost, params: &[(String, String)]) -> (u16, String) {
     let url = format!("{}/v1/sms/twilio/textco", h.url);
     let sig = signature(TOKEN, &url, params);
     post_sms(h, params, Some(&sig), "application/x-www-form-urlencoded").await
@@ -120,7 +120,7 @@ async fn message_count(h: &TestHost, channel: &str) -> usize {
 }
 
 /// Wait until the stub has a message to `to` whose body contains `needle`.
-async fn texted(sent: &Arc<Mutex<Vec<Sent>>>, to: &str, needle: &str) -> Sent {
+pub(crate) async fn texted(sent: &Arc<Mutex<Vec<Sent>>>, to: &str, needle: &str) -> Sent {
     for _ in 0..100 {
         let found = sent
             .lock()
@@ -317,4 +317,60 @@ pub fn kind<'a>(tenant: &'a Value, kind: &str) -> &'a Value {
         .iter()
         .find(|k| k["kind"] == kind)
         .unwrap_or_else(|| panic!("{kind} in {tenant}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn texts_go_only_to_numbers_that_texted_in() {
+    std::env::set_var(TOKEN_ENV, TOKEN);
+    let (api_base, sent) = stub_twilio().await;
+    let h = TestHost::start(&[("textco", &sms_tenant(&api_base))]).await;
+    let channel = h.channel("textco").await;
+    let sam = h.agent("textco", "sam").await;
+    h.available(&sam, "sam").await;
+    const STRANGER: &str = "+15555550999";
+
+    // A channel key cannot open the conversation of a number that never texted in (its
+    // notice would be texted to that phone from the tenant's number).
+    let ask = json!({"role": "customer", "text": "can I talk to a real person please"});
+    let (status, body) = h
+        .post(
+            &format!("/v1/conversations/sms:{STRANGER}/events"),
+            &channel,
+            ask.clone(),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["field"], "id", "{body}");
+    let (status, _) = h
+        .get(&format!("/v1/conversations/sms:{STRANGER}"), &channel)
+        .await;
+    assert_eq!(status, 404, "nothing was stored");
+
+    // Dana texts in, with a NUL in her text: stored (as U+FFFD), not refused and lost.
+    let (s, twiml) = signed(&h, &inbound(DANA, "no hot water\u{0} since monday", 1)).await;
+    assert_eq!(s, 200, "{twiml}");
+    let (_, conv) = h
+        .get(&format!("/v1/conversations/sms:{DANA}"), &channel)
+        .await;
+    assert_eq!(
+        conv["messages"][0]["text"], "no hot water\u{FFFD} since monday",
+        "{conv}"
+    );
+    // Her conversation takes the channel's messages, and texts her the notice.
+    let (status, body) = h
+        .post(
+            &format!("/v1/conversations/sms:{DANA}/events"),
+            &channel,
+            ask,
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    texted(&sent, DANA, "Sam").await;
+    let to_stranger = sent
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, _, f)| f.iter().any(|(k, v)| k == "To" && v == STRANGER))
+        .count();
+    assert_eq!(to_stranger, 0);
 }

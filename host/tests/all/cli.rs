@@ -15,7 +15,7 @@ fn baton(args: &[&str]) -> std::process::Output {
 
 fn public_set() -> String {
     root()
-        .join("../shared/conversations/public.jsonl")
+        .join("tests/fixtures/conversations/public.jsonl")
         .to_string_lossy()
         .into_owned()
 }
@@ -150,19 +150,37 @@ fn keys_are_created_listed_and_revoked() {
         d,
     ]);
     assert!(!out.status.success(), "an agent key needs --agent");
-    let out = baton(&[
-        "keys",
-        "create",
-        "--tenant",
-        "acme-plumbing",
-        "--role",
-        "agent",
-        "--agent",
-        "sam",
-        "--data",
-        d,
-    ]);
-    assert!(out.status.success());
+    let policies = root().join("policies");
+    let agent_key = |agent: &str| {
+        baton(&[
+            "keys",
+            "create",
+            "--tenant",
+            "acme-plumbing",
+            "--role",
+            "agent",
+            "--agent",
+            agent,
+            "--policies",
+            policies.to_str().unwrap(),
+            "--data",
+            d,
+        ])
+    };
+    // Only for an agent on the tenant's roster.
+    let out = agent_key("nobody");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && out.stdout.is_empty(), "{err}");
+    assert!(
+        err.contains("`nobody` is not on the roster") && err.contains("sam, jo, lee"),
+        "{err}"
+    );
+    let out = agent_key("sam");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let secret = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let id = secret.split('_').nth(1).unwrap().to_string();
     let list = String::from_utf8(baton(&["keys", "list", "--data", d]).stdout).unwrap();
@@ -200,4 +218,19 @@ fn the_readme_tenant_example_is_the_tested_one() {
         example.trim_end(),
         "README's tenant example differs from the tested file"
     );
+}
+
+#[test]
+fn serve_refuses_listener_limits_that_cannot_work() {
+    // An idle timeout at or under the live streams' 15 s keep-alive would cut every stream.
+    for args in [
+        ["--idle-timeout-secs", "5"],
+        ["--header-timeout-secs", "0"],
+        ["--max-connections", "0"],
+    ] {
+        let out = baton(&["serve", args[0], args[1], "--listen", "127.0.0.1:0"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(args[0]), "{err}");
+    }
 }

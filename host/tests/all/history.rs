@@ -190,7 +190,7 @@ async fn the_decision_log_is_pruned_by_age_and_count() {
     };
     store.apply("acme-plumbing", writes.clone()).await.unwrap();
     store.apply("someone-else", writes).await.unwrap();
-    let deleted = baton::report::retention::prune(&h.host.desk, now)
+    let deleted = baton::server::retention::prune(&h.host.desk, now)
         .await
         .unwrap();
     // 3 old acme rows and 3 old rows of the unloaded tenant (default 90 days); the host's own

@@ -83,6 +83,19 @@ impl TestHost {
         Self::start_with(extra, baton::server::Options::default()).await
     }
 
+    /// [`TestHost::start`] on `clock`: the desk and its background rounds read the time
+    /// from it, so a test moves time itself instead of sleeping.
+    pub async fn start_on_clock(
+        extra: &[(&str, &str)],
+        clock: std::sync::Arc<baton::clock::ManualClock>,
+    ) -> TestHost {
+        let options = baton::server::Options {
+            clock: Some(clock),
+            ..Default::default()
+        };
+        Self::start_with(extra, options).await
+    }
+
     /// [`TestHost::start`] with outbound channel options (an SMTP relay).
     pub async fn start_with(extra: &[(&str, &str)], options: baton::server::Options) -> TestHost {
         let policies = policies_dir();
@@ -107,8 +120,12 @@ impl TestHost {
         policies: tempfile::TempDir,
         data: String,
         folder: tempfile::TempDir,
-        options: baton::server::Options,
+        mut options: baton::server::Options,
     ) -> TestHost {
+        // Bound first, so alerts' accept links can point at this host.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        options.public_url.get_or_insert_with(|| url.clone());
         let host = baton::server::start_with(policies.path().to_path_buf(), &data, options)
             .await
             .unwrap();
@@ -116,8 +133,6 @@ impl TestHost {
             desk: host.desk.clone(),
             host_id: host.id.clone(),
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
         TestHost {
             url,

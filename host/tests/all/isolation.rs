@@ -18,6 +18,8 @@ enum Access {
     Roles(&'static [KeyRole]),
     /// Twilio's signature, never a key.
     Twilio,
+    /// A one-time accept link's token in the path, never a key.
+    Link,
 }
 
 struct Endpoint {
@@ -184,6 +186,14 @@ async fn every_endpoint_refuses_the_wrong_caller() {
             true,
         ),
         ep(
+            "POST",
+            "/v1/handoffs/{id}/abandon",
+            format!("/v1/handoffs/{id}/abandon"),
+            Some(json!({"reason": "customer left"})),
+            Access::Roles(&[Channel, Agent]),
+            true,
+        ),
+        ep(
             "PUT",
             "/v1/agents/{id}/presence",
             "/v1/agents/sam/presence".into(),
@@ -262,6 +272,25 @@ async fn every_endpoint_refuses_the_wrong_caller() {
             )
         },
         ep(
+            "GET",
+            "/v1/accept-links/{token}",
+            format!("/v1/accept-links/al.acme-plumbing.{}", "0".repeat(64)),
+            None,
+            Access::Link,
+            true,
+        ),
+        ep(
+            "POST",
+            "/v1/accept-links/{token}/accept",
+            format!(
+                "/v1/accept-links/al.acme-plumbing.{}/accept",
+                "0".repeat(64)
+            ),
+            None,
+            Access::Link,
+            true,
+        ),
+        ep(
             "POST",
             "/v1/sms/twilio/{tenant}",
             "/v1/sms/twilio/acme-plumbing".into(),
@@ -324,6 +353,15 @@ async fn every_endpoint_refuses_the_wrong_caller() {
             Access::Twilio => {
                 // Keys mean nothing here and acme has no SMS bridge: 404 for everyone,
                 // signed or not (forged signatures: channels.rs).
+                for (who, key) in [("no key", None), ("an agent key", Some(sam.as_str()))] {
+                    let (s, body) = probe(&h, e, key).await;
+                    assert_eq!(s, 404, "{what} with {who}: {body}");
+                    check(s, &body, who);
+                }
+            }
+            Access::Link => {
+                // Keys mean nothing here: a token nobody was sent is unknown to everyone
+                // (real links, used, expired and forged: after_hours.rs).
                 for (who, key) in [("no key", None), ("an agent key", Some(sam.as_str()))] {
                     let (s, body) = probe(&h, e, key).await;
                     assert_eq!(s, 404, "{what} with {who}: {body}");

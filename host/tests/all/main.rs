@@ -1,5 +1,6 @@
 //! Baton's host integration tests: one binary, a module per concern (as wasmtime does).
 
+mod after_hours;
 mod alerts;
 mod api;
 mod channels;
@@ -8,20 +9,28 @@ mod contract;
 mod durability;
 mod engine;
 mod event_parsing;
+mod examples;
 mod failover;
 mod faults;
+mod first_hour;
+mod hardening;
 mod history;
 mod host;
 mod isolation;
+mod layout;
 mod lifecycle;
 mod load;
 mod multihost;
+mod notices;
 mod pg;
 mod reload;
 mod report;
+mod routing_offers;
 mod sandbox;
 mod scaffold;
 mod scripted;
+mod segments;
+mod simulate;
 mod store;
 mod support;
 mod widget;

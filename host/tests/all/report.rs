@@ -364,3 +364,90 @@ async fn scripted_conversations_give_exact_figures() {
         "only observed reasons"
     );
 }
+
+/// A returning customer: one conversation (as an SMS conversation is, keyed by the phone
+/// number) started on day 1, and
+/// its second handoff, on day 3, counts in day 3's report, with its outcome; abandoned
+/// handoffs count on the day they opened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handoffs_count_on_the_day_they_opened_whenever_the_conversation_started() {
+    use baton::clock::ManualClock;
+    let clock = ManualClock::new("2026-12-08T15:00:00Z".parse().unwrap());
+    let h = TestHost::start_on_clock(&[], clock.clone()).await;
+    let channel = h.channel("acme-plumbing").await;
+    let jo = h.agent("acme-plumbing", "jo").await;
+    let conv = "returning-customer-1";
+    let ask = |text: &'static str| {
+        let (h, channel) = (&h, &channel);
+        async move {
+            let r = h.customer_says(channel, conv, text).await;
+            assert_eq!(r["decision"]["escalate"], true, "{r}");
+            r["handoff"]["id"].as_str().unwrap().to_string()
+        }
+    };
+    // Day 1: the customer leaves before anyone answers.
+    let first = ask("please let me talk to a real person").await;
+    let (s, _) = h
+        .post(
+            &format!("/v1/handoffs/{first}/abandon"),
+            &channel,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    // Day 3, same number: a second handoff, accepted and booked.
+    clock.advance_ms(2 * 86_400_000);
+    let second = ask("can I talk to a person about the water heater quote").await;
+    assert_ne!(first, second);
+    let (s, _) = h
+        .post(&format!("/v1/handoffs/{second}/accept"), &jo, json!({}))
+        .await;
+    assert_eq!(s, 200);
+    clock.advance_ms(60_000);
+    let (s, _) = h
+        .post(
+            &format!("/v1/handoffs/{second}/resolve"),
+            &jo,
+            json!({"outcome": "booked"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let day = |d: &str, next: &str| format!("/v1/report?from={d}&to={next}&group_by=agent");
+    let (s, r) = h.get(&day("2026-12-10", "2026-12-11"), &jo).await;
+    assert_eq!(s, 200, "{r}");
+    let t = &r["totals"];
+    assert_eq!(
+        (t["conversations"].as_i64(), t["handoffs"].as_i64()),
+        (Some(0), Some(1)),
+        "{t}"
+    );
+    assert_eq!(
+        (t["resolved"].as_i64(), t["abandoned"].as_i64()),
+        (Some(1), Some(0)),
+        "{t}"
+    );
+    assert_eq!(t["time_to_accept_ms"]["count"], 1);
+    assert_eq!(r["groups"][0]["key"], "jo", "{r}");
+    assert_eq!(r["groups"][0]["figures"]["handoffs"], 1, "{r}");
+    let (s, r) = h.get(&day("2026-12-08", "2026-12-09"), &jo).await;
+    assert_eq!(s, 200, "{r}");
+    let t = &r["totals"];
+    assert_eq!(
+        (t["conversations"].as_i64(), t["handoffs"].as_i64()),
+        (Some(1), Some(1)),
+        "{t}"
+    );
+    assert_eq!(
+        (t["resolved"].as_i64(), t["abandoned"].as_i64()),
+        (Some(0), Some(1)),
+        "{t}"
+    );
+    // Over both days, each once.
+    let (_, r) = h.get(&day("2026-12-08", "2026-12-11"), &jo).await;
+    let t = &r["totals"];
+    assert_eq!(
+        (t["conversations"].as_i64(), t["handoffs"].as_i64()),
+        (Some(1), Some(2)),
+        "{t}"
+    );
+}

@@ -50,6 +50,7 @@ fn handoff(id: &str, conversation: &str) -> HandoffRow {
         opened_ms: 1_000,
         accepted_ms: None,
         closed_ms: None,
+        closed_seq: None,
         outcome: None,
         csat: None,
         note: None,
@@ -88,16 +89,16 @@ async fn a_write_set_commits_whole_and_reads_back() {
                     data: serde_json::json!({"x": 1}),
                     at_ms: 10,
                 }],
-                deliveries: vec![NewDelivery {
-                    event: 0,
-                    url: "http://127.0.0.1:9/hook".into(),
-                    secret_env: "S".into(),
-                }],
+                deliveries: destinations()
+                    .into_iter()
+                    .map(|to| NewDelivery { event: 0, to })
+                    .collect(),
                 idempotency: Some((
                     "k1".into(),
                     StoredResponse {
                         status: 201,
                         body: "{}".into(),
+                        request: "r1".into(),
                     },
                 )),
                 ..WriteSet::default()
@@ -116,12 +117,31 @@ async fn a_write_set_commits_whole_and_reads_back() {
             .idempotent_response("acme", "k1")
             .await
             .unwrap()
-            .unwrap()
-            .status,
-        201
+            .unwrap(),
+        StoredResponse {
+            status: 201,
+            body: "{}".into(),
+            request: "r1".into(),
+        }
     );
     assert_eq!(store.events_after("acme", 0, 10).await.unwrap().len(), 1);
-    assert_eq!(store.due_deliveries(i64::MAX, 10).await.unwrap().len(), 1);
+    // Each destination comes back as it went in, its kind counted by name.
+    let due: Vec<_> = store
+        .due_deliveries(i64::MAX, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.to)
+        .collect();
+    assert_eq!(due, destinations());
+    let kinds: Vec<_> = store
+        .outbox_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.kind)
+        .collect();
+    assert_eq!(kinds, ["alert_email", "alert_sms", "sms", "webhook"]);
     // Another tenant sees none of it.
     assert!(store.conversation("other", "c1").await.unwrap().is_none());
     assert!(store.handoff("other", "h1").await.unwrap().is_none());
@@ -189,6 +209,7 @@ async fn conditional_updates_let_exactly_one_accept_win() {
                 id: "h1".into(),
                 expect_states: vec![HandoffState::Offered, HandoffState::Queued],
                 expect_agent: None,
+                room: None,
                 row,
             }],
             ..WriteSet::default()
@@ -206,6 +227,82 @@ async fn conditional_updates_let_exactly_one_accept_win() {
         wins += t.await.unwrap() as usize;
     }
     assert_eq!(wins, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn offers_that_need_room_never_fill_a_seat_twice() {
+    let (_dir, store) = open().await;
+    // Sam holds one accepted handoff and has room for two; four queued ones are offered to
+    // him at once, each as if by a different host that read the roster before the others.
+    for n in 0..5 {
+        let mut h = handoff(&format!("h{n}"), &format!("c{n}"));
+        h.state = HandoffState::Queued;
+        h.offered_to = None;
+        if n == 0 {
+            h.state = HandoffState::Accepted;
+            h.accepted_by = Some("sam".into());
+        }
+        store
+            .apply(
+                "acme",
+                WriteSet {
+                    conversation: Some(conversation(&h.conversation_id, 0)),
+                    new_handoffs: vec![h],
+                    ..WriteSet::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let offer = |id: String| {
+        let mut row = handoff(&id, &id.replace('h', "c"));
+        row.state = HandoffState::Offered;
+        WriteSet {
+            handoff_updates: vec![HandoffUpdate {
+                id,
+                expect_states: vec![HandoffState::Queued],
+                expect_agent: None,
+                room: Some(Room {
+                    agent: "sam".into(),
+                    capacity: 2,
+                }),
+                row,
+            }],
+            ..WriteSet::default()
+        }
+    };
+    let tasks: Vec<_> = (1..5)
+        .map(|n| {
+            let (store, w) = (store.clone(), offer(format!("h{n}")));
+            tokio::spawn(async move { store.apply("acme", w).await })
+        })
+        .collect();
+    let mut wins = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => wins += 1,
+            Err(StoreError::Conflict(why)) => assert!(why.contains("no room"), "{why}"),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(wins, 1, "one seat was free");
+    let offered = store
+        .handoffs(
+            "acme",
+            &HandoffFilter {
+                state: Some(HandoffState::Offered),
+                limit: 10,
+                ..HandoffFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(offered.len(), 1);
+    // Re-offering the same handoff counts it once: its own row is not another seat.
+    let again = offer(offered[0].id.clone());
+    let mut again = again;
+    again.handoff_updates[0].expect_states = vec![HandoffState::Offered];
+    store.apply("acme", again).await.unwrap();
 }
 
 #[tokio::test]
@@ -253,4 +350,23 @@ async fn data_survives_reopening() {
         store.messages("acme", "c1").await.unwrap()[0].message.text,
         "hi"
     );
+}
+
+/// One outbox destination of each kind.
+fn destinations() -> Vec<Destination> {
+    vec![
+        Destination::Webhook {
+            url: "http://127.0.0.1:9/hook".into(),
+            secret_env: "S".into(),
+        },
+        Destination::CustomerSms {
+            number: "+15555550117".into(),
+        },
+        Destination::AgentSms {
+            phone: "+15555550100".into(),
+        },
+        Destination::AgentEmail {
+            address: "sam@acme.example".into(),
+        },
+    ]
 }

@@ -44,6 +44,7 @@ pub enum SkillMode {
 /// prefer_previous_agent = true
 /// emergency_overflow = true
 /// on_call_when_busy = true
+/// page_on_call = true
 /// after_hours_queue = "night"
 /// max_offers = 3
 /// ignore_unknown_skills = true
@@ -80,6 +81,13 @@ pub struct Config {
     /// After hours, on-call agents marked `busy` may still be offered (after the
     /// `available` ones). Default `true`.
     pub on_call_when_busy: bool,
+    /// An urgent handoff (priority `urgent` or reason `emergency`) may be offered to
+    /// on-call agents who are not taking work in the inbox: after hours those offline (or
+    /// `busy` while `on_call_when_busy` is off), after the `available` and `busy` ones; in
+    /// hours those not `available` (off shift, say), after everyone signed in. On call
+    /// means reachable by pager, and the host pages them through their alert contacts with
+    /// a link to accept. Default `true`; `false` offers only agents signed in to the inbox.
+    pub page_on_call: bool,
     /// The queue after-hours handoffs wait in. Default: none, i.e. the roster's fallback
     /// queue. If the roster has no queue of this name the fallback queue is used.
     pub after_hours_queue: Option<String>,
@@ -100,6 +108,7 @@ impl Default for Config {
             prefer_previous_agent: true,
             emergency_overflow: true,
             on_call_when_busy: true,
+            page_on_call: true,
             after_hours_queue: None,
             max_offers: 3,
             ignore_unknown_skills: true,

@@ -4,6 +4,7 @@
 use crate::needs::{Need, Needs};
 use crate::queue::{QueuePick, QueueWhy};
 use crate::rank::{Candidate, Tally};
+use baton_plugin_sdk::Presence;
 use std::fmt::Write;
 
 /// Longest explanation, in bytes (the limit the host puts on a trigger's explanation).
@@ -95,6 +96,11 @@ fn offers(s: &mut String, f: &Facts<'_, '_>) {
         }
         if c.busy {
             name.push_str(" (on call, busy)");
+        }
+        if c.paged && c.agent.presence == Presence::Busy {
+            name.push_str(" (on call, busy: paged)");
+        } else if c.paged {
+            name.push_str(" (on call, offline: paged)");
         }
         names.push(name);
     }

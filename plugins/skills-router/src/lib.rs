@@ -9,13 +9,17 @@
 //!    on the roster has is set aside ([`Config::ignore_unknown_skills`]). With
 //!    `skills = "required"` an agent lacking a needed skill is not offered.
 //! 2. **Who can take it**: not in `declined_by`; in hours, presence `available` with
-//!    `load < capacity`; after hours, on-call agents only, `available` or (configurably)
-//!    `busy`.
+//!    `load < capacity`, and for an urgent handoff also on-call agents who are not
+//!    (off shift, say), after everyone signed in; after hours, on-call agents only,
+//!    `available` or (configurably) `busy`, and for an urgent handoff also those offline
+//!    in the inbox ([`Config::page_on_call`]): on call means reachable by pager, and the
+//!    host pages an offered agent who is offline through their alert contacts.
 //! 3. **Urgent** (priority `urgent` or reason `emergency`): agents with the emergency skill
 //!    first, and with [`Config::emergency_overflow`] also those at capacity.
-//! 4. **Order**: the previous agent first (if qualified, reachable, with room), then more
-//!    needed skills, more spare capacity, less load, and the agent id: the same input
-//!    always gives the same answer. At most [`Config::max_offers`] agents.
+//! 4. **Order**: the previous agent first (if qualified, reachable, with room), then
+//!    `available` before on-call `busy` before paged, more needed skills, more spare
+//!    capacity, less load, and the agent id: the same input always gives the same answer.
+//!    At most [`Config::max_offers`] agents.
 //! 5. **Queue**: in hours, the roster queue serving most needed skills (ties: fewest
 //!    waiting relative to its target wait, then name), else the fallback queue; after
 //!    hours, [`Config::after_hours_queue`] or the fallback queue.

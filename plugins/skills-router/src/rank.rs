@@ -37,6 +37,10 @@ pub struct Candidate<'r> {
     pub emergency: bool,
     /// On call after hours but marked busy.
     pub busy: bool,
+    /// On call after hours and offline in the inbox (or busy, when `on_call_when_busy` is
+    /// off): offered for an urgent handoff only, and the host pages them through their
+    /// alert contacts.
+    pub paged: bool,
     /// How many of the needed skills the agent has.
     pub matched: usize,
 }
@@ -59,8 +63,8 @@ pub struct Tally {
 /// others were left out.
 ///
 /// Order: for an urgent handoff, agents with the emergency skills first; agents with
-/// room before emergency overflow; the previous agent; `available` before on-call-but-busy;
-/// more needed skills; more spare capacity; less load; agent id.
+/// room before emergency overflow (in hours, everyone signed in before anyone paged); the previous agent; `available` before on-call-but-busy
+/// before on-call-and-paged; more needed skills; more spare capacity; less load; agent id.
 pub fn rank<'r>(ctx: &Context<'_>, roster: &'r Roster) -> (Vec<Candidate<'r>>, Tally) {
     let mut tally = Tally::default();
     let mut out: Vec<Candidate<'r>> = Vec::new();
@@ -69,10 +73,11 @@ pub fn rank<'r>(ctx: &Context<'_>, roster: &'r Roster) -> (Vec<Candidate<'r>>, T
             tally.declined += 1;
             continue;
         }
-        let Some(busy) = reachable(ctx, agent) else {
+        let Some(how) = reachable(ctx, agent) else {
             tally.unreachable += 1;
             continue;
         };
+        let (busy, paged) = (how == Reach::Busy, how == Reach::Paged);
         let qualified = ctx.needs.all_met(&agent.skills);
         if ctx.config.skills == SkillMode::Required && !qualified {
             tally.lacking += 1;
@@ -94,13 +99,14 @@ pub fn rank<'r>(ctx: &Context<'_>, roster: &'r Roster) -> (Vec<Candidate<'r>>, T
             && ctx.request.previous_agent.as_deref() == Some(agent.id.as_str())
             && qualified
             && !overflow
-            && !busy;
+            && how == Reach::Present;
         out.push(Candidate {
             agent,
             overflow,
             previous,
             emergency,
             busy,
+            paged,
             matched: ctx.needs.matched(&agent.skills),
         });
     }
@@ -115,6 +121,7 @@ type Key<'r> = (
     bool,
     bool,
     bool,
+    u8,
     Reverse<usize>,
     Reverse<u32>,
     u32,
@@ -123,10 +130,13 @@ type Key<'r> = (
 
 fn sort_key<'r>(ctx: &Context<'_>, c: &Candidate<'r>) -> Key<'r> {
     (
+        // In hours a person signed in now comes before a page, whatever their skills.
+        ctx.open && c.paged,
         ctx.urgent && !c.emergency,
         c.overflow,
         !c.previous,
-        c.busy,
+        // `available`, then on call but busy, then on call and paged.
+        u8::from(c.busy) + 2 * u8::from(c.paged),
         Reverse(c.matched),
         Reverse(c.agent.capacity.saturating_sub(c.agent.load)),
         c.agent.load,
@@ -134,14 +144,36 @@ fn sort_key<'r>(ctx: &Context<'_>, c: &Candidate<'r>) -> Key<'r> {
     )
 }
 
-/// `Some(busy)` if the agent can be reached now, `None` if not.
-fn reachable(ctx: &Context<'_>, agent: &Agent) -> Option<bool> {
+/// How an agent can be reached now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// `available`.
+    Present,
+    /// On call after hours, `busy` in the inbox.
+    Busy,
+    /// On call, not taking work in the inbox, for an urgent handoff: paged.
+    Paged,
+}
+
+/// How the agent can be reached now, `None` if not: in hours `available` agents, and for
+/// an urgent handoff on-call ones whatever their presence (with `page_on_call`: an
+/// emergency when the on-call agent is off shift still reaches them, after everyone signed
+/// in); after hours only on-call ones, `available`, `busy` (with `on_call_when_busy`) or,
+/// for an urgent handoff, whatever their presence (with `page_on_call`: on call means
+/// reachable by pager).
+fn reachable(ctx: &Context<'_>, agent: &Agent) -> Option<Reach> {
+    let pages = ctx.urgent && ctx.config.page_on_call && agent.on_call;
     match (ctx.open, agent.presence) {
-        (true, Presence::Available) => Some(false),
+        (true, Presence::Available) => Some(Reach::Present),
+        (true, _) if pages => Some(Reach::Paged),
         (true, _) => None,
         (false, _) if !agent.on_call => None,
-        (false, Presence::Available) => Some(false),
-        (false, Presence::Busy) if ctx.config.on_call_when_busy => Some(true),
+        (false, Presence::Available) => Some(Reach::Present),
+        (false, Presence::Busy) if ctx.config.on_call_when_busy => Some(Reach::Busy),
+        // Not taking work in the inbox, but on call: paged for an emergency.
+        (false, Presence::Busy | Presence::Offline) if ctx.urgent && ctx.config.page_on_call => {
+            Some(Reach::Paged)
+        }
         (false, _) => None,
     }
 }

@@ -15,6 +15,7 @@ fn an_empty_table_has_good_defaults() {
         assert!(c.prefer_previous_agent);
         assert!(c.emergency_overflow);
         assert!(c.on_call_when_busy);
+        assert!(c.page_on_call);
         assert!(c.ignore_unknown_skills);
         assert_eq!(c.after_hours_queue, None);
         assert_eq!(c.max_offers, 3);

@@ -234,3 +234,154 @@ fn after_hours_skills_still_apply_to_on_call_agents() {
     req.priority = Priority::Urgent;
     assert_eq!(ids(&route(&req, &r)), ["bo"]);
 }
+
+// ---- paging on-call agents after hours -------------------------------------------------
+
+/// An urgent handoff after hours.
+fn urgent_at_night(reason: Reason) -> RouteRequest {
+    let mut req = after_hours(request(reason));
+    req.priority = Priority::Urgent;
+    req
+}
+
+#[test]
+fn after_hours_an_emergency_pages_on_call_agents_who_are_offline() {
+    // The on-call agent is not signed in: offered all the same (the host pages them); the
+    // day agent, signed in but not on call, is not.
+    let r = roster(
+        vec![
+            agent("day", &["emergency"]),
+            on_call(agent("sam", &["emergency"]), Presence::Offline),
+        ],
+        vec![],
+    );
+    let choice = route(&urgent_at_night(Reason::Emergency), &r);
+    assert_eq!(ids(&choice), ["sam"]);
+    assert!(
+        choice.explanation.contains("sam (on call, offline: paged)"),
+        "{}",
+        choice.explanation
+    );
+    // The emergency reason alone is urgent too.
+    let mut high = urgent_at_night(Reason::Emergency);
+    high.priority = Priority::High;
+    assert_eq!(ids(&route(&high, &r)), ["sam"]);
+}
+
+#[test]
+fn paged_agents_come_after_those_signed_in_and_declines_move_to_the_next() {
+    let r = roster(
+        vec![
+            on_call(agent("ann", &["emergency"]), Presence::Offline),
+            on_call(agent("bo", &["emergency"]), Presence::Busy),
+            on_call(agent("cy", &["emergency"]), Presence::Available),
+            on_call(agent("dee", &["emergency"]), Presence::Offline),
+        ],
+        vec![],
+    );
+    let mut req = urgent_at_night(Reason::Emergency);
+    let wide = router(r#"{"max_offers": 10}"#);
+    assert_eq!(ids(&wide.route(&req, &r)), ["cy", "bo", "ann", "dee"]);
+    // The first paged agent let the offer run out: the next one is paged.
+    req.declined_by = vec!["cy".into(), "bo".into(), "ann".into()];
+    assert_eq!(ids(&wide.route(&req, &r)), ["dee"]);
+    req.declined_by.push("dee".into());
+    let none = wide.route(&req, &r);
+    assert!(none.agents.is_empty(), "{none:?}");
+}
+
+#[test]
+fn only_urgent_handoffs_page_and_only_on_call_agents() {
+    let r = roster(
+        vec![
+            on_call(agent("sam", &["emergency", "plumbing"]), Presence::Offline),
+            agent("day", &["emergency", "plumbing"]),
+        ],
+        vec![],
+    );
+    // Not urgent: an offline on-call agent is left for the morning (the queue).
+    let routine = route(&after_hours(request(Reason::ExplicitRequest)), &r);
+    assert!(routine.agents.is_empty(), "{routine:?}");
+    assert!(
+        routine.explanation.contains("2 not reachable"),
+        "{}",
+        routine.explanation
+    );
+    // In hours, offline means offline for routine work; an urgent handoff is offered to
+    // everyone signed in first, then pages the on-call agent.
+    let mut in_hours = request(Reason::Emergency);
+    in_hours.priority = Priority::Urgent;
+    assert_eq!(ids(&route(&in_hours, &r)), ["day", "sam"]);
+    assert!(route(&request(Reason::ExplicitRequest), &r)
+        .agents
+        .iter()
+        .all(|a| a != "sam"));
+}
+
+#[test]
+fn in_hours_an_emergency_nobody_signed_in_can_take_pages_the_on_call_agent() {
+    // Sam, the only one with the emergency skill, is off shift; Lee is signed in without
+    // it, and Kim is off shift and not on call.
+    let r = roster(
+        vec![
+            on_call(agent("sam", &["emergency", "gas"]), Presence::Offline),
+            agent("lee", &["plumbing"]),
+            {
+                let mut kim = agent("kim", &["emergency"]);
+                kim.presence = Presence::Offline;
+                kim
+            },
+        ],
+        vec![],
+    );
+    let mut req = request(Reason::Emergency);
+    req.priority = Priority::Urgent;
+    // Skills required (the default): only Sam has the emergency skill, so he is paged rather
+    // than the emergency left in a queue.
+    let choice = route(&req, &r);
+    assert_eq!(ids(&choice), ["sam"]);
+    assert!(
+        choice.explanation.contains("sam (on call, offline: paged)"),
+        "{}",
+        choice.explanation
+    );
+    // Skills preferred: Lee now (a person signed in comes before a page, whatever the
+    // skills), then Sam paged.
+    let preferred = router(r#"{"skills": "preferred"}"#);
+    assert_eq!(ids(&preferred.route(&req, &r)), ["lee", "sam"]);
+    // A busy on-call agent in hours is paged too, and said to be busy.
+    let mut busy = r.clone();
+    busy.agents[0].presence = Presence::Busy;
+    let choice = route(&req, &busy);
+    assert!(
+        choice.explanation.contains("sam (on call, busy: paged)"),
+        "{}",
+        choice.explanation
+    );
+    // Without paging, nobody off shift is offered.
+    let off = router(r#"{"page_on_call": false, "skills": "preferred"}"#).route(&req, &r);
+    assert_eq!(ids(&off), ["lee"]);
+    let strict_off = router(r#"{"page_on_call": false}"#).route(&req, &r);
+    assert!(strict_off.agents.is_empty(), "{strict_off:?}");
+}
+
+#[test]
+fn page_on_call_false_offers_only_agents_signed_in() {
+    let r = roster(
+        vec![
+            on_call(agent("sam", &["emergency"]), Presence::Offline),
+            on_call(agent("bo", &["emergency"]), Presence::Busy),
+        ],
+        vec![],
+    );
+    let req = urgent_at_night(Reason::Emergency);
+    let off = router(r#"{"page_on_call": false}"#).route(&req, &r);
+    assert_eq!(ids(&off), ["bo"]);
+    // Busy agents are not offered routine work after hours, but an emergency pages them.
+    let strict = router(r#"{"on_call_when_busy": false}"#);
+    assert_eq!(ids(&strict.route(&req, &r)), ["bo", "sam"]);
+    assert!(strict
+        .route(&after_hours(request(Reason::ExplicitRequest)), &r)
+        .agents
+        .is_empty());
+}

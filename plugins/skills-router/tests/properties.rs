@@ -105,22 +105,26 @@ fn config() -> impl Strategy<Value = SkillsRouter> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
         0usize..6,
         proptest::option::of(prop_oneof![Just("q1"), Just("nowhere")]),
     )
-        .prop_map(|(preferred, prev, overflow, busy, ignore, max, after)| {
-            let json = serde_json::json!({
-                "skills": if preferred { "preferred" } else { "required" },
-                "prefer_previous_agent": prev,
-                "emergency_overflow": overflow,
-                "on_call_when_busy": busy,
-                "ignore_unknown_skills": ignore,
-                "max_offers": max,
-                "after_hours_queue": after,
-                "reason_skills": { "warranty_claim": ["office|sales"] },
-            });
-            router(&json.to_string())
-        })
+        .prop_map(
+            |(preferred, prev, overflow, busy, page, ignore, max, after)| {
+                let json = serde_json::json!({
+                    "skills": if preferred { "preferred" } else { "required" },
+                    "prefer_previous_agent": prev,
+                    "emergency_overflow": overflow,
+                    "on_call_when_busy": busy,
+                    "page_on_call": page,
+                    "ignore_unknown_skills": ignore,
+                    "max_offers": max,
+                    "after_hours_queue": after,
+                    "reason_skills": { "warranty_claim": ["office|sales"] },
+                });
+                router(&json.to_string())
+            },
+        )
 }
 
 proptest! {
@@ -146,10 +150,11 @@ proptest! {
             // Some entry with this id satisfies the hard rules.
             let ok = roster.agents.iter().filter(|a| &a.id == id).any(|a| {
                 let reachable = if req.clock.open {
-                    a.presence == Presence::Available
+                    a.presence == Presence::Available || (urgent && c.page_on_call && a.on_call)
                 } else {
                     a.on_call && (a.presence == Presence::Available
-                        || (a.presence == Presence::Busy && c.on_call_when_busy))
+                        || (a.presence == Presence::Busy && c.on_call_when_busy)
+                        || (urgent && c.page_on_call))
                 };
                 let room = a.load < a.capacity
                     || (urgent && c.emergency_overflow && a.presence == Presence::Available
@@ -157,6 +162,15 @@ proptest! {
                 reachable && room
             });
             prop_assert!(ok, "{id} offered against the rules: {choice:?}");
+        }
+        // In hours, everyone offered who is signed in comes before anyone paged.
+        if req.clock.open {
+            let present = |id: &String| roster.agents.iter().any(|a| &a.id == id
+                && a.presence == Presence::Available);
+            if let Some(first_paged) = choice.agents.iter().position(|id| !present(id)) {
+                prop_assert!(choice.agents[first_paged..].iter().all(|id| !present(id)),
+                    "a page before someone signed in: {choice:?}");
+            }
         }
         prop_assert!(!choice.explanation.is_empty() && choice.explanation.len() <= 1000);
         if req.priority == Priority::Urgent || req.reason == Reason::Emergency {

@@ -6,7 +6,7 @@ use standard_trigger::{Config, StandardTrigger};
 fn main() {
     let path = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "../shared/conversations/public.jsonl".into());
+        .unwrap_or_else(|| "tests/fixtures/conversations/public.jsonl".into());
     let text = std::fs::read_to_string(&path).expect("read fixtures");
     let convs: Vec<baton_plugin_sdk::Conversation> = text
         .lines()

@@ -2,7 +2,7 @@
 //!
 //! Decides, after every customer message, whether a home-service business's bot must
 //! hand the conversation to a person, and why: the nine stock reasons of
-//! `conversations/FORMAT.md`, reported in the order a receiver needs them
+//! `tests/fixtures/conversations/FORMAT.md`, reported in the order a receiver needs them
 //! ([`Reason::STOCK`]: emergency, explicit request, billing dispute, frustration,
 //! repetition, high value, complex inquiry, customization, low confidence).
 //!
@@ -16,6 +16,13 @@
 //!   confidence and intents, earlier messages);
 //! * a naive Bayes classifier compiled in from `training/*.txt` ([`classifier`]) confirms
 //!   reasons that only have weak cues.
+//!
+//! Segments: once a handoff of the conversation has closed (handed back, resolved,
+//! abandoned), the host marks the boundary ([`SegmentMarker`]) and this policy judges only
+//! the current segment, as a fresh episode: a person who talked to the customer earlier does
+//! not keep the bot from escalating again, and cues from the earlier episode (its anger, its
+//! repeated questions, its bill talk) do not carry over. An escalation in a later segment is
+//! tagged `follow_up`.
 //!
 //! The config is [`Config`]; its keys are documented there and in the README.
 
@@ -191,6 +198,16 @@ impl TriggerPolicy for StandardTrigger {
     }
 
     fn evaluate(&self, conversation: &Conversation) -> Decision {
+        // After a handoff closed, the customer's new messages are a fresh episode: judge the
+        // current segment alone (an emergency in it escalates whatever happened before).
+        let segment;
+        let follow_up = conversation.has_earlier_segments();
+        let conversation = if follow_up {
+            segment = conversation.without_earlier_context();
+            &segment
+        } else {
+            conversation
+        };
         // A person is already on the conversation.
         if conversation.messages.iter().any(|m| m.role == Role::Agent) {
             return Decision::stay();
@@ -227,6 +244,9 @@ impl TriggerPolicy for StandardTrigger {
         }
         if conversation.customer.tags.iter().any(|t| t == "vip") {
             d = d.tag("vip");
+        }
+        if follow_up {
+            d = d.tag("follow_up");
         }
         d
     }

@@ -64,16 +64,12 @@ fn assert_thresholds(s: &Score, what: &str) {
 }
 
 fn public_path() -> PathBuf {
-    crate_dir().join("../../../shared/conversations/public.jsonl")
+    crate_dir().join("../../tests/fixtures/conversations/public.jsonl")
 }
 
 #[test]
 fn public_set() {
     let path = public_path();
-    if !path.exists() {
-        eprintln!("{} not found; skipping", path.display());
-        return;
-    }
     let fixtures = read_file(&path).expect("public.jsonl");
     let s = run(&fixtures, Config::default());
     assert_thresholds(&s, "public");

@@ -164,3 +164,23 @@ fn phrase_names_weekdays_and_dates() {
     assert_eq!(clock_time(12, 30), "12:30 PM");
     assert_eq!(clock_time(23, 0), "11:00 PM");
 }
+
+#[test]
+fn open_time_between_counts_only_business_hours() {
+    let h = chicago_weekdays();
+    let hour = 3_600_000;
+    // Thursday 17:00 to Friday 08:00 Chicago (UTC-6): one hour Thursday, one Friday.
+    let (thu_17, fri_08) = (ts("2026-12-03T23:00:00Z"), ts("2026-12-04T14:00:00Z"));
+    assert_eq!(h.open_ms_between(thu_17, fri_08, i64::MAX), 2 * hour);
+    // The count stops at `enough`.
+    assert_eq!(h.open_ms_between(thu_17, fri_08, hour / 2), hour / 2);
+    // Christmas (a Friday, closed) counts nothing; nor does a stretch in the night.
+    let (xmas, next_day) = (ts("2026-12-25T06:00:00Z"), ts("2026-12-26T06:00:00Z"));
+    assert_eq!(h.open_ms_between(xmas, next_day, i64::MAX), 0);
+    let night = (ts("2026-12-03T02:00:00Z"), ts("2026-12-03T10:00:00Z"));
+    assert_eq!(h.open_ms_between(night.0, night.1, i64::MAX), 0);
+    // Always open: wall time; backwards: nothing.
+    let open = Hours::always_open(TimeZone::UTC);
+    assert_eq!(open.open_ms_between(thu_17, fri_08, i64::MAX), 15 * hour);
+    assert_eq!(h.open_ms_between(fri_08, thu_17, i64::MAX), 0);
+}

@@ -51,6 +51,7 @@ fn handoff(accepted: bool) -> HandoffRow {
         opened_ms: 3_000,
         accepted_ms: accepted.then_some(5_000),
         closed_ms: None,
+        closed_seq: None,
         outcome: None,
         csat: None,
         note: None,

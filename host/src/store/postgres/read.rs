@@ -157,6 +157,19 @@ impl Store for PgStore {
             .pop())
     }
 
+    async fn conversation_handoffs(
+        &self,
+        tenant: &str,
+        conversation: &str,
+    ) -> Result<Vec<HandoffRow>, StoreError> {
+        self.handoff_bodies(
+            "SELECT body FROM handoffs WHERE tenant = $1 AND conversation_id = $2
+             ORDER BY opened_ms, id",
+            &[&tenant, &conversation],
+        )
+        .await
+    }
+
     async fn handoffs(
         &self,
         tenant: &str,
@@ -184,7 +197,7 @@ impl Store for PgStore {
     ) -> Result<Option<StoredResponse>, StoreError> {
         Ok(self
             .rows(
-                "SELECT status, body FROM idempotency WHERE tenant = $1 AND key = $2",
+                "SELECT status, body, request FROM idempotency WHERE tenant = $1 AND key = $2",
                 &[&tenant, &key],
             )
             .await?
@@ -192,6 +205,7 @@ impl Store for PgStore {
             .map(|r| StoredResponse {
                 status: r.get::<_, i32>(0).clamp(0, u16::MAX as i32) as u16,
                 body: r.get(1),
+                request: r.get(2),
             }))
     }
 
@@ -299,6 +313,30 @@ impl Store for PgStore {
         .collect()
     }
 
+    async fn idle_handoffs(
+        &self,
+        tenant: &str,
+        before_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<(HandoffRow, i64)>, StoreError> {
+        let limit = limit as i64;
+        self.rows(
+            "SELECT body, active FROM (
+               SELECT h.body AS body, GREATEST(h.opened_ms, COALESCE(
+                 (SELECT MAX(m.at_ms) FROM messages m WHERE m.tenant = h.tenant
+                    AND m.conversation_id = h.conversation_id AND m.role = 'customer'),
+                 0)) AS active
+               FROM handoffs h WHERE h.tenant = $1 AND h.state IN ('queued', 'offered')
+                 AND h.opened_ms < $2) waiting
+             WHERE active < $2 ORDER BY active LIMIT $3",
+            &[&tenant, &before_ms, &limit],
+        )
+        .await?
+        .iter()
+        .map(|r| Ok((decode(r.get::<_, &str>(0))?, r.get::<_, i64>(1))))
+        .collect()
+    }
+
     async fn due_deliveries(
         &self,
         now_ms: i64,
@@ -312,20 +350,22 @@ impl Store for PgStore {
                 "UPDATE outbox SET next_ms = $3 WHERE id IN (
                      SELECT id FROM outbox WHERE next_ms IS NOT NULL AND next_ms <= $1
                      ORDER BY next_ms LIMIT $2 FOR UPDATE SKIP LOCKED)
-                 RETURNING id, tenant, url, secret_env, body, attempts",
+                 RETURNING id, tenant, kind, url, secret_env, body, attempts",
                 &[&now_ms, &limit, &until],
             )
             .await?
             .iter()
-            .map(|r| OutboxRow {
-                id: r.get(0),
-                tenant: r.get(1),
-                url: r.get(2),
-                secret_env: r.get(3),
-                body: r.get(4),
-                attempts: r.get(5),
+            .map(|r| {
+                Ok(OutboxRow {
+                    id: r.get(0),
+                    tenant: r.get(1),
+                    to: Destination::from_columns(r.get(2), r.get(3), r.get(4))
+                        .map_err(StoreError::Database)?,
+                    body: r.get(5),
+                    attempts: r.get(6),
+                })
             })
-            .collect())
+            .collect::<Result<_, StoreError>>()?)
     }
 
     async fn delivery_result(&self, id: i64, result: DeliveryResult) -> Result<(), StoreError> {

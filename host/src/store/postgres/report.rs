@@ -26,8 +26,9 @@ impl PgStore {
             .collect())
     }
 
-    /// Everything recorded about the conversations started in `[from, to)`, read in one
-    /// repeatable-read transaction so the parts agree with each other.
+    /// Everything recorded about the conversations started in `[from, to)`, and about the
+    /// earlier ones with a handoff opened in it, read in one repeatable-read transaction so
+    /// the parts agree with each other.
     pub(crate) async fn recorded_window_impl(
         &self,
         tenant: &str,
@@ -44,82 +45,27 @@ impl PgStore {
             .start()
             .await
             .map_err(super::db_error)?;
-        let fetch = (limit as i64).saturating_add(1);
-        let headers = tx
-            .query(
-                &format!(
-                    "SELECT {CONVERSATION_COLUMNS} FROM conversations
-                     WHERE tenant = $1 AND created_ms >= $2 AND created_ms < $3
-                     ORDER BY created_ms, id LIMIT $4"
-                ),
-                &[&tenant, &from_ms, &to_ms, &fetch],
-            )
-            .await
-            .map_err(super::db_error)?;
-        let mut headers = headers
-            .iter()
-            .map(conversation)
-            .collect::<Result<Vec<_>, _>>()?;
-        let truncated = headers.len() > limit;
-        headers.truncate(limit);
+        let started = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations
+             WHERE tenant = $1 AND created_ms >= $2 AND created_ms < $3
+             ORDER BY created_ms, id LIMIT $4"
+        );
+        let earlier = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations
+             WHERE tenant = $1 AND created_ms < $2 AND id IN
+               (SELECT conversation_id FROM handoffs
+                WHERE tenant = $1 AND opened_ms >= $2 AND opened_ms < $3)
+             ORDER BY created_ms, id LIMIT $4"
+        );
+        let window = (from_ms, to_ms);
+        let (conversations, truncated) = recorded(&tx, &started, tenant, window, limit).await?;
+        let (earlier, more) = recorded(&tx, &earlier, tenant, window, limit).await?;
         let mut out = RecordedWindow {
-            truncated,
+            conversations,
+            earlier,
+            truncated: truncated || more,
             ..RecordedWindow::default()
         };
-        let messages_stmt = tx
-            .prepare_cached(MESSAGE_QUERY)
-            .await
-            .map_err(super::db_error)?;
-        let handoffs_stmt = tx
-            .prepare_cached(
-                "SELECT body FROM handoffs WHERE tenant = $1 AND conversation_id = $2 ORDER BY opened_ms, id",
-            )
-            .await
-            .map_err(super::db_error)?;
-        let decisions_stmt = tx
-            .prepare_cached(
-                "SELECT message_seq, policy_version, role, escalate, reason, fault_kind, latency_us, at_ms
-                 FROM decisions WHERE tenant = $1 AND conversation_id = $2 ORDER BY message_seq, role, id",
-            )
-            .await
-            .map_err(super::db_error)?;
-        for c in headers {
-            let args: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&tenant, &c.id];
-            let messages = tx
-                .query(&messages_stmt, &args)
-                .await
-                .map_err(super::db_error)?;
-            let handoffs = tx
-                .query(&handoffs_stmt, &args)
-                .await
-                .map_err(super::db_error)?;
-            let decisions = tx
-                .query(&decisions_stmt, &args)
-                .await
-                .map_err(super::db_error)?;
-            out.conversations.push(RecordedConversation {
-                messages: messages.iter().map(message).collect::<Result<_, _>>()?,
-                handoffs: handoffs
-                    .iter()
-                    .map(|r| decode(r.get::<_, &str>(0)))
-                    .collect::<Result<_, _>>()?,
-                decisions: decisions
-                    .iter()
-                    .map(|r| LoggedDecision {
-                        conversation_id: c.id.clone(),
-                        message_seq: r.get(0),
-                        policy_version: r.get(1),
-                        role: r.get(2),
-                        escalate: r.get(3),
-                        reason: r.get(4),
-                        fault_kind: r.get(5),
-                        latency_us: r.get(6),
-                        at_ms: r.get(7),
-                    })
-                    .collect(),
-                conversation: c,
-            });
-        }
         let until = to_ms.saturating_add(follow_ms);
         out.contacts = tx
             .query(
@@ -185,4 +131,82 @@ impl PgStore {
         }
         Ok(deleted)
     }
+}
+
+/// Everything recorded about the conversations `headers_sql` selects (at most `limit`;
+/// `true` when there were more), inside the report's transaction.
+async fn recorded(
+    tx: &deadpool_postgres::Transaction<'_>,
+    headers_sql: &str,
+    tenant: &str,
+    (from_ms, to_ms): (i64, i64),
+    limit: usize,
+) -> Result<(Vec<RecordedConversation>, bool), StoreError> {
+    let fetch = (limit as i64).saturating_add(1);
+    let headers = tx
+        .query(headers_sql, &[&tenant, &from_ms, &to_ms, &fetch])
+        .await
+        .map_err(super::db_error)?;
+    let mut headers = headers
+        .iter()
+        .map(conversation)
+        .collect::<Result<Vec<_>, _>>()?;
+    let truncated = headers.len() > limit;
+    headers.truncate(limit);
+    let messages_stmt = tx
+        .prepare_cached(MESSAGE_QUERY)
+        .await
+        .map_err(super::db_error)?;
+    let handoffs_stmt = tx
+        .prepare_cached(
+            "SELECT body FROM handoffs WHERE tenant = $1 AND conversation_id = $2 ORDER BY opened_ms, id",
+        )
+        .await
+        .map_err(super::db_error)?;
+    let decisions_stmt = tx
+        .prepare_cached(
+            "SELECT message_seq, policy_version, role, escalate, reason, fault_kind, latency_us, at_ms
+             FROM decisions WHERE tenant = $1 AND conversation_id = $2 ORDER BY message_seq, role, id",
+        )
+        .await
+        .map_err(super::db_error)?;
+    let mut out = Vec::with_capacity(headers.len());
+    for c in headers {
+        let args: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&tenant, &c.id];
+        let messages = tx
+            .query(&messages_stmt, &args)
+            .await
+            .map_err(super::db_error)?;
+        let handoffs = tx
+            .query(&handoffs_stmt, &args)
+            .await
+            .map_err(super::db_error)?;
+        let decisions = tx
+            .query(&decisions_stmt, &args)
+            .await
+            .map_err(super::db_error)?;
+        out.push(RecordedConversation {
+            messages: messages.iter().map(message).collect::<Result<_, _>>()?,
+            handoffs: handoffs
+                .iter()
+                .map(|r| decode(r.get::<_, &str>(0)))
+                .collect::<Result<_, _>>()?,
+            decisions: decisions
+                .iter()
+                .map(|r| LoggedDecision {
+                    conversation_id: c.id.clone(),
+                    message_seq: r.get(0),
+                    policy_version: r.get(1),
+                    role: r.get(2),
+                    escalate: r.get(3),
+                    reason: r.get(4),
+                    fault_kind: r.get(5),
+                    latency_us: r.get(6),
+                    at_ms: r.get(7),
+                })
+                .collect(),
+            conversation: c,
+        });
+    }
+    Ok((out, truncated))
 }

@@ -5,7 +5,13 @@ use super::db_error;
 use crate::store::StoreError;
 
 /// The migrations in order; migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_outbox_kind.sql"),
+    include_str!("migrations/0003_idempotency_request.sql"),
+    include_str!("migrations/0004_handoffs_by_opened.sql"),
+    include_str!("migrations/0005_handoffs_by_conversation.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

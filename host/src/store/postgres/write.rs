@@ -114,8 +114,30 @@ async fn check_update(
         .query_opt(&stmt, &[&tenant, &u.id])
         .await
         .map_err(db_error)?;
-    u.check(row.map(|r| (r.get(0), r.get(1), r.get(2))))
+    u.check(row.map(|r| (r.get(0), r.get(1), r.get(2))))?;
+    let Some(room) = &u.room else { return Ok(()) };
+    // One transaction at a time counts and fills an agent's seats: the lock is the
+    // agent's, held until this transaction ends, so a concurrent offer to them waits and
+    // then counts this one.
+    let lock = tx
+        .prepare_cached("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))")
+        .await
+        .map_err(db_error)?;
+    tx.execute(&lock, &[&tenant, &room.agent])
+        .await
+        .map_err(db_error)?;
+    let count = tx.prepare_cached(HELD).await.map_err(db_error)?;
+    let held: i64 = tx
+        .query_one(&count, &[&tenant, &room.agent, &u.id])
+        .await
+        .map_err(db_error)?
+        .get(0);
+    room.check(&u.id, held)
 }
+
+/// How many handoffs other than this one an agent holds (offered to them or accepted).
+const HELD: &str = "SELECT COUNT(*) FROM handoffs WHERE tenant = $1 AND id <> $3 AND \
+     ((state = 'offered' AND offered_to = $2) OR (state = 'accepted' AND accepted_by = $2))";
 
 /// Apply `w` for `tenant` inside `tx`; the caller commits, or drops `tx` on error.
 pub(crate) async fn apply(
@@ -304,8 +326,8 @@ pub(crate) async fn apply(
         let body = webhook_body(tenant, event, *id);
         exec(
             tx,
-            "INSERT INTO outbox (tenant, event_id, url, secret_env, body, attempts, next_ms) VALUES ($1, $2, $3, $4, $5, 0, $6)",
-            &[&tenant, id, &d.url, &d.secret_env, &body, &event.at_ms],
+            "INSERT INTO outbox (tenant, event_id, kind, url, secret_env, body, attempts, next_ms) VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+            &[&tenant, id, &d.to.kind(), &d.to.address(), &d.to.secret_env(), &body, &event.at_ms],
         )
         .await?;
     }
@@ -314,8 +336,8 @@ pub(crate) async fn apply(
         let now = jiff::Timestamp::now().as_millisecond();
         exec(
             tx,
-            "INSERT INTO idempotency (tenant, key, status, body, at_ms) VALUES ($1, $2, $3, $4, $5)",
-            &[&tenant, key, &status, &response.body, &now],
+            "INSERT INTO idempotency (tenant, key, status, body, at_ms, request) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&tenant, key, &status, &response.body, &now, &response.request],
         )
         .await
         .map_err(|e| match e {

@@ -183,6 +183,23 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn conversation_handoffs(
+        &self,
+        tenant: &str,
+        conversation: &str,
+    ) -> Result<Vec<HandoffRow>, StoreError> {
+        let (tenant, conversation) = (tenant.to_string(), conversation.to_string());
+        self.read_short(move |conn| {
+            handoffs_where(
+                conn,
+                "SELECT body FROM handoffs WHERE tenant = ?1 AND conversation_id = ?2
+                 ORDER BY opened_ms, id",
+                &[&tenant, &conversation],
+            )
+        })
+        .await
+    }
+
     async fn handoffs(
         &self,
         tenant: &str,
@@ -225,13 +242,14 @@ impl Store for SqliteStore {
         let (tenant, key) = (tenant.to_string(), key.to_string());
         self.read_short(move |conn| {
             conn.prepare_cached(
-                "SELECT status, body FROM idempotency WHERE tenant = ?1 AND key = ?2",
+                "SELECT status, body, request FROM idempotency WHERE tenant = ?1 AND key = ?2",
             )
             .map_err(db_error)?
             .query_row(params![tenant, key], |r| {
                 Ok(StoredResponse {
                     status: r.get::<_, u16>(0)?,
                     body: r.get(1)?,
+                    request: r.get(2)?,
                 })
             })
             .optional()
@@ -385,6 +403,40 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn idle_handoffs(
+        &self,
+        tenant: &str,
+        before_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<(HandoffRow, i64)>, StoreError> {
+        let (tenant, limit) = (tenant.to_string(), limit as i64);
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT body, active FROM (
+                       SELECT h.body AS body, MAX(h.opened_ms, COALESCE(
+                         (SELECT MAX(m.at_ms) FROM messages m WHERE m.tenant = h.tenant
+                            AND m.conversation_id = h.conversation_id AND m.role = 'customer'),
+                         0)) AS active
+                       FROM handoffs h WHERE h.tenant = ?1 AND h.state IN ('queued', 'offered')
+                         AND h.opened_ms < ?2)
+                     WHERE active < ?2 ORDER BY active LIMIT ?3",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map(params![tenant, before_ms, limit], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+                .map_err(db_error)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error)?;
+            rows.into_iter()
+                .map(|(b, at)| Ok((decode(&b)?, at)))
+                .collect()
+        })
+        .await
+    }
+
     async fn due_deliveries(
         &self,
         now_ms: i64,
@@ -393,19 +445,27 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let mut stmt = conn
                 .prepare_cached(&format!(
-                    "SELECT id, tenant, url, secret_env, body, attempts FROM outbox
+                    "SELECT id, tenant, kind, url, secret_env, body, attempts FROM outbox
                      WHERE next_ms IS NOT NULL AND next_ms <= ?1 ORDER BY next_ms LIMIT {limit}"
                 ))
                 .map_err(db_error)?;
             let rows = stmt
                 .query_map(params![now_ms], |r| {
+                    let kind: String = r.get(2)?;
                     Ok(OutboxRow {
                         id: r.get(0)?,
                         tenant: r.get(1)?,
-                        url: r.get(2)?,
-                        secret_env: r.get(3)?,
-                        body: r.get(4)?,
-                        attempts: r.get(5)?,
+                        to: Destination::from_columns(&kind, r.get(3)?, r.get(4)?).map_err(
+                            |e| {
+                                rusqlite::Error::FromSqlConversionFailure(
+                                    2,
+                                    rusqlite::types::Type::Text,
+                                    e.into(),
+                                )
+                            },
+                        )?,
+                        body: r.get(5)?,
+                        attempts: r.get(6)?,
                     })
                 })
                 .map_err(db_error)?

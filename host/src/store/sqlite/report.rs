@@ -8,20 +8,27 @@ use rusqlite::{params, Connection};
 /// Rows deleted per write job when pruning, so other writes interleave.
 const PRUNE_BATCH: i64 = 5_000;
 
+/// Conversations that started in `[from, to)`.
+const STARTED_IN: &str =
+    "SELECT id, channel, customer, customer_key, message_count, created_ms, updated_ms
+     FROM conversations WHERE tenant = ?1 AND created_ms >= ?2 AND created_ms < ?3
+     ORDER BY created_ms, id LIMIT ?4";
+
+/// Conversations that started before `from` and had a handoff opened in `[from, to)`.
+const EARLIER_WITH_HANDOFF_IN: &str = "SELECT id, channel, customer, customer_key, message_count, created_ms, updated_ms
+     FROM conversations WHERE tenant = ?1 AND created_ms < ?2 AND id IN
+       (SELECT conversation_id FROM handoffs WHERE tenant = ?1 AND opened_ms >= ?2 AND opened_ms < ?3)
+     ORDER BY created_ms, id LIMIT ?4";
+
 fn conversations(
     conn: &Connection,
+    sql: &str,
     tenant: &str,
     from_ms: i64,
     to_ms: i64,
     limit: usize,
 ) -> Result<Vec<ConversationRow>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT id, channel, customer, customer_key, message_count, created_ms, updated_ms
-             FROM conversations WHERE tenant = ?1 AND created_ms >= ?2 AND created_ms < ?3
-             ORDER BY created_ms, id LIMIT ?4",
-        )
-        .map_err(db_error)?;
+    let mut stmt = conn.prepare_cached(sql).map_err(db_error)?;
     let rows = stmt
         .query_map(params![tenant, from_ms, to_ms, limit as i64], |r| {
             Ok((
@@ -134,7 +141,32 @@ fn decisions(conn: &Connection, tenant: &str, id: &str) -> Result<Vec<LoggedDeci
     Ok(rows)
 }
 
-/// Everything recorded about the conversations started in `[from, to)`.
+/// Everything recorded about the conversations of `sql` (at most `limit`; `true` when there
+/// were more).
+fn recorded(
+    conn: &Connection,
+    sql: &str,
+    tenant: &str,
+    (from_ms, to_ms): (i64, i64),
+    limit: usize,
+) -> Result<(Vec<RecordedConversation>, bool), StoreError> {
+    let mut headers = conversations(conn, sql, tenant, from_ms, to_ms, limit.saturating_add(1))?;
+    let truncated = headers.len() > limit;
+    headers.truncate(limit);
+    let mut out = Vec::with_capacity(headers.len());
+    for c in headers {
+        out.push(RecordedConversation {
+            messages: messages(conn, tenant, &c.id)?,
+            handoffs: handoffs(conn, tenant, &c.id)?,
+            decisions: decisions(conn, tenant, &c.id)?,
+            conversation: c,
+        });
+    }
+    Ok((out, truncated))
+}
+
+/// Everything recorded about the conversations started in `[from, to)`, and about the
+/// earlier ones with a handoff opened in it.
 pub(crate) fn recorded_window(
     conn: &Connection,
     tenant: &str,
@@ -143,21 +175,15 @@ pub(crate) fn recorded_window(
     follow_ms: i64,
     limit: usize,
 ) -> Result<RecordedWindow, StoreError> {
-    let mut headers = conversations(conn, tenant, from_ms, to_ms, limit.saturating_add(1))?;
-    let truncated = headers.len() > limit;
-    headers.truncate(limit);
+    let window = (from_ms, to_ms);
+    let (conversations, truncated) = recorded(conn, STARTED_IN, tenant, window, limit)?;
+    let (earlier, more) = recorded(conn, EARLIER_WITH_HANDOFF_IN, tenant, window, limit)?;
     let mut out = RecordedWindow {
-        truncated,
+        conversations,
+        earlier,
+        truncated: truncated || more,
         ..RecordedWindow::default()
     };
-    for c in headers {
-        out.conversations.push(RecordedConversation {
-            messages: messages(conn, tenant, &c.id)?,
-            handoffs: handoffs(conn, tenant, &c.id)?,
-            decisions: decisions(conn, tenant, &c.id)?,
-            conversation: c,
-        });
-    }
     let mut stmt = conn
         .prepare_cached(
             "SELECT customer_key, created_ms FROM conversations

@@ -6,6 +6,10 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_report.sql"),
+    include_str!("migrations/0003_outbox_kind.sql"),
+    include_str!("migrations/0004_idempotency_request.sql"),
+    include_str!("migrations/0005_handoffs_by_opened.sql"),
+    include_str!("migrations/0006_handoffs_by_conversation.sql"),
 ];
 
 /// The schema version this build writes.
@@ -32,4 +36,49 @@ pub fn migrate(conn: &mut Connection) -> Result<(), String> {
         tracing::info!(version = i + 1, "store migrated");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outbox_rows_written_before_the_kind_column_get_their_kind() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2i64).unwrap();
+        for url in [
+            "https://hooks.acme.example/baton",
+            "baton-sms:+15555550117",
+            "baton-alert-sms:+15555550100",
+            "baton-alert-email:sam@acme.example",
+        ] {
+            conn.execute(
+                "INSERT INTO outbox (tenant, event_id, url, secret_env, body) VALUES ('t', 1, ?1, '', '{}')",
+                [url],
+            )
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let rows: Vec<(String, String)> = conn
+            .prepare("SELECT kind, url FROM outbox ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let expected = [
+            ("webhook", "https://hooks.acme.example/baton"),
+            ("sms", "+15555550117"),
+            ("alert_sms", "+15555550100"),
+            ("alert_email", "sam@acme.example"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, u)| (k.to_string(), u.to_string()))
+            .collect();
+        assert_eq!(rows, expected);
+    }
 }

@@ -155,6 +155,18 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
             .optional()
             .map_err(db_error)?;
         u.check(current)?;
+        // The one writer counts and fills an agent's seats, so nothing else runs between.
+        if let Some(room) = &u.room {
+            let held: i64 = conn
+                .query_row(
+                    "SELECT COUNT(*) FROM handoffs WHERE tenant = ?1 AND id <> ?3 AND
+                     ((state = 'offered' AND offered_to = ?2) OR (state = 'accepted' AND accepted_by = ?2))",
+                    params![tenant, room.agent, u.id],
+                    |r| r.get(0),
+                )
+                .map_err(db_error)?;
+            room.check(&u.id, held)?;
+        }
         put_handoff(conn, tenant, &u.row, None)?;
     }
     for p in &w.presence {
@@ -188,16 +200,16 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
         };
         exec(
             conn,
-            "INSERT INTO outbox (tenant, event_id, url, secret_env, body, attempts, next_ms) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
-            params![tenant, id, d.url, d.secret_env, webhook_body(tenant, event, *id), event.at_ms],
+            "INSERT INTO outbox (tenant, event_id, kind, url, secret_env, body, attempts, next_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+            params![tenant, id, d.to.kind(), d.to.address(), d.to.secret_env(), webhook_body(tenant, event, *id), event.at_ms],
         )
         .map_err(db_error)?;
     }
     if let Some((key, response)) = &w.idempotency {
         exec(
             conn,
-            "INSERT INTO idempotency (tenant, key, status, body, at_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![tenant, key, response.status, response.body, jiff::Timestamp::now().as_millisecond()],
+            "INSERT INTO idempotency (tenant, key, status, body, at_ms, request) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![tenant, key, response.status, response.body, jiff::Timestamp::now().as_millisecond(), response.request],
         )
         .map_err(|e| match db_error(e) {
             StoreError::Conflict(_) => StoreError::Conflict(format!("idempotency key `{key}` was used concurrently")),

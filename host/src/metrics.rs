@@ -55,6 +55,8 @@ struct TenantMetrics {
     evaluation: BTreeMap<&'static str, Histogram>,
     /// queue → wait histogram.
     wait: BTreeMap<String, Histogram>,
+    /// by (`customer`, `limit`, `agent`) → handoffs closed as abandoned.
+    abandoned: BTreeMap<&'static str, u64>,
     webhook_delivered: u64,
     webhook_failed: u64,
     decisions_pruned: u64,
@@ -133,6 +135,13 @@ impl Metrics {
                 .entry(queue.to_string())
                 .or_default()
                 .observe(&WAIT_BUCKETS, waited_ms.max(0) as f64 / 1000.0);
+        });
+    }
+
+    /// Count a handoff closed as abandoned, by whom (`customer`, `limit` or `agent`).
+    pub fn abandoned(&self, config: &TenantConfig, by: &'static str) {
+        self.with(&config.tenant_id, |m| {
+            *m.abandoned.entry(by).or_default() += 1
         });
     }
 
@@ -279,6 +288,17 @@ impl Metrics {
                     &format!("tenant=\"{}\",queue=\"{}\"", esc(&g.tenant), esc(queue)),
                     &WAIT_BUCKETS,
                     h,
+                );
+            }
+        }
+        header(&mut out, "baton_handoffs_abandoned_total", "counter",
+            "Handoffs closed as abandoned before anyone accepted them, by whom: the customer (the channel said they left), the limit (abandon_after_secs) or an agent.");
+        for (g, m) in each() {
+            for (by, n) in &m.abandoned {
+                let _ = writeln!(
+                    out,
+                    "baton_handoffs_abandoned_total{{tenant=\"{}\",by=\"{by}\"}} {n}",
+                    esc(&g.tenant)
                 );
             }
         }

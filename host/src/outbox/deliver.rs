@@ -1,7 +1,8 @@
-//! Posting due webhook deliveries, with retries and exponential backoff.
+//! Sending due outbox rows (webhooks by HTTP here, channel rows through `channel`), with
+//! retries and exponential backoff.
 
 use super::sign::{sign, SIGNATURE_HEADER};
-use crate::store::{DeliveryResult, OutboxRow, SharedStore};
+use crate::store::{DeliveryResult, Destination, OutboxRow, SharedStore};
 use std::time::Duration;
 
 /// Attempts before a delivery is given up (about a day of backoff in all).
@@ -12,9 +13,9 @@ pub const MAX_ATTEMPTS: i64 = 16;
 pub struct Deliverer {
     store: SharedStore,
     client: reqwest::Client,
-    metrics: Option<std::sync::Arc<crate::report::Metrics>>,
-    /// Sends the outbox's SMS and alert rows (`channels::outbound`).
-    channels: Option<crate::channels::outbound::ChannelSender>,
+    metrics: Option<std::sync::Arc<crate::metrics::Metrics>>,
+    /// Sends the outbox's SMS and alert rows.
+    channels: Option<super::ChannelSender>,
 }
 
 impl Deliverer {
@@ -35,13 +36,13 @@ impl Deliverer {
     }
 
     /// Send SMS and alert rows through `channels` (without it they fail and are retried).
-    pub fn with_channels(mut self, channels: crate::channels::outbound::ChannelSender) -> Self {
+    pub fn with_channels(mut self, channels: super::ChannelSender) -> Self {
         self.channels = Some(channels);
         self
     }
 
     /// Count every attempt in `metrics`.
-    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::report::Metrics>) -> Self {
+    pub fn with_metrics(mut self, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Self {
         self.metrics = Some(metrics);
         self
     }
@@ -59,7 +60,9 @@ impl Deliverer {
         let mut delivered = 0;
         for row in due {
             let result = self.post(&row).await;
-            if let Some(m) = &self.metrics {
+            // The webhook counters count webhooks; channel rows (customer SMS, agent alerts)
+            // show in the admin status instead.
+            if let (Some(m), Destination::Webhook { .. }) = (&self.metrics, &row.to) {
                 m.webhook(&row.tenant, result.is_ok());
             }
             let outcome = match result {
@@ -72,7 +75,7 @@ impl Deliverer {
                 Err(error) => {
                     let attempts = row.attempts + 1;
                     let retry_at_ms = (attempts < MAX_ATTEMPTS).then(|| now + backoff_ms(attempts));
-                    tracing::warn!(tenant = %row.tenant, url = %row.url, attempts, %error, "webhook delivery failed");
+                    tracing::warn!(tenant = %row.tenant, kind = row.to.kind(), to = row.to.address(), attempts, %error, "outbox delivery failed");
                     DeliveryResult::Failed { error, retry_at_ms }
                 }
             };
@@ -84,23 +87,19 @@ impl Deliverer {
     }
 
     async fn post(&self, row: &OutboxRow) -> Result<(), String> {
-        if crate::channels::outbound::row_kind(&row.url) != "webhook" {
+        let Destination::Webhook { url, secret_env } = &row.to else {
             return match &self.channels {
                 Some(c) => c.deliver(row).await.unwrap_or(Ok(())),
                 None => Err("no channel sender is running".into()),
             };
-        }
+        };
         let mut request = self
             .client
-            .post(&row.url)
+            .post(url)
             .header("content-type", "application/json");
-        if !row.secret_env.is_empty() {
-            let secret = std::env::var(&row.secret_env).map_err(|_| {
-                format!(
-                    "the signing secret variable `{}` is not set",
-                    row.secret_env
-                )
-            })?;
+        if !secret_env.is_empty() {
+            let secret = std::env::var(secret_env)
+                .map_err(|_| format!("the signing secret variable `{secret_env}` is not set"))?;
             let t = jiff::Timestamp::now().as_second();
             request = request.header(SIGNATURE_HEADER, sign(secret.as_bytes(), t, &row.body));
         }

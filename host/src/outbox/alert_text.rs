@@ -24,6 +24,9 @@ pub struct AlertFacts {
     pub handoff_id: String,
     /// The conversation.
     pub conversation_id: String,
+    /// A one-time link that accepts the handoff as this agent (`accept_link`), when the host
+    /// knows its public address.
+    pub accept_url: Option<String>,
 }
 
 /// A one-message alert.
@@ -41,9 +44,13 @@ pub fn offer_text(f: &AlertFacts) -> String {
     } else {
         ""
     };
+    let accept = match &f.accept_url {
+        Some(url) => format!("Accept: {url} (held for you {} s)", f.hold_secs),
+        None => format!("Accept within {} s in the Baton inbox.", f.hold_secs),
+    };
     format!(
-        "{}: {priority}handoff for you — {}, {}.{said} Accept within {} s in the Baton inbox.",
-        f.business, f.customer, f.reason, f.hold_secs
+        "{}: {priority}handoff for you — {}, {}.{said} {accept}",
+        f.business, f.customer, f.reason
     )
 }
 
@@ -64,6 +71,7 @@ mod tests {
             hold_secs: 45,
             handoff_id: "h".into(),
             conversation_id: "c".into(),
+            accept_url: None,
         };
         let t = offer_text(&f);
         assert!(
@@ -74,5 +82,22 @@ mod tests {
         let (subject, body) = super::super::email::offer_email(&f);
         assert!(subject.contains("Dana Ruiz"), "{subject}");
         assert!(body.starts_with("Hi Sam,"), "{body}");
+        assert!(t.ends_with("Accept within 45 s in the Baton inbox."), "{t}");
+
+        let link = "https://baton.example/inbox/accept#al.acme.00";
+        let f = AlertFacts {
+            accept_url: Some(link.into()),
+            ..f
+        };
+        let t = offer_text(&f);
+        assert!(
+            t.ends_with(&format!("Accept: {link} (held for you 45 s)")),
+            "{t}"
+        );
+        let (_, body) = super::super::email::offer_email(&f);
+        assert!(
+            body.contains(&format!("Accept it from this link: {link}")),
+            "{body}"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! `BATON_SMTP_URL`, e.g. `smtp://127.0.0.1:2525` (plain), `smtp://relay:587?tls=required`
 //! (STARTTLS) or `smtps://user:pass@relay:465` (TLS, rustls).
 
-use super::sms::AlertFacts;
+use super::alert_text::AlertFacts;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -63,9 +63,19 @@ pub fn offer_email(f: &AlertFacts) -> (String, String) {
     if let Some(t) = &f.last_customer_text {
         body.push_str(&format!("They wrote: \"{t}\"\n"));
     }
+    match &f.accept_url {
+        Some(url) => body.push_str(&format!(
+            "\nThe offer is held for you for {} s. Accept it from this link: {url}\n(it works once, for you only, for an hour; or accept in the Baton inbox)\n",
+            f.hold_secs
+        )),
+        None => body.push_str(&format!(
+            "\nThe offer is held for you for {} s; accept it in the Baton inbox (/inbox).\n",
+            f.hold_secs
+        )),
+    }
     body.push_str(&format!(
-        "\nThe offer is held for you for {} s; accept it in the Baton inbox (/inbox).\nHandoff: {}\nConversation: {}\n",
-        f.hold_secs, f.handoff_id, f.conversation_id
+        "Handoff: {}\nConversation: {}\n",
+        f.handoff_id, f.conversation_id
     ));
     (subject, body)
 }

@@ -93,7 +93,7 @@
       let err = {};
       try { err = (await res.json()).error || {}; } catch (_) { /* not JSON */ }
       const e = new ApiError(res.status, err.code, err.message, err.field);
-      if (res.status === 401 && S.me) signOut("Your key was rejected (unknown or revoked). Sign in again with a valid agent key.");
+      if (res.status === 401 && S.me) signOut("Your key was rejected (unknown, revoked, or its agent is no longer on the roster). Sign in again with a valid agent key.");
       throw e;
     }
     return res.json();
@@ -112,7 +112,7 @@
     if (!(e instanceof ApiError)) return `Something went wrong while ${doing}: ${e.message}`;
     switch (e.status) {
       case 0: return e.message;
-      case 401: return "Your key was rejected (unknown or revoked).";
+      case 401: return "Your key was rejected (unknown, revoked, or its agent is no longer on the roster).";
       case 403: return `Not allowed: ${e.message}`;
       case 404: return "That handoff no longer exists for your business.";
       case 409: {
@@ -305,7 +305,7 @@
         if (S.lastEventId !== null) headers["Last-Event-ID"] = String(S.lastEventId);
         kick();
         const res = await fetch("/v1/events", { headers, signal: ctl.signal, cache: "no-store" });
-        if (res.status === 401) { clearTimeout(silence); signOut("Your key was rejected (unknown or revoked). Sign in again with a valid agent key."); return; }
+        if (res.status === 401) { clearTimeout(silence); signOut("Your key was rejected (unknown, revoked, or its agent is no longer on the roster). Sign in again with a valid agent key."); return; }
         if (!res.ok) {
           let m = "";
           try { m = (await res.json()).error.message; } catch (_) { /* not JSON */ }
