@@ -2,8 +2,10 @@
 //! [`crate::load`]).
 
 use crate::load::conn::{bearer, Conn, Target};
+use crate::load::measure::{Ack, PhaseResult};
 use crate::load::phase::{self, Endpoint, Pace, Phase, Setup};
 use crate::load::{prepare, report, verify};
+use hyper::header::HeaderValue;
 use hyper::Method;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -175,46 +177,7 @@ fn numbers<T: std::str::FromStr>(flag: &str, text: &str) -> anyhow::Result<Vec<T
 }
 
 async fn load(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let rates: Vec<f64> = numbers("rates", &args.rates)?;
-    let saturate: Vec<usize> = numbers("saturate", &args.saturate)?;
-    let targets = args
-        .urls
-        .iter()
-        .map(|u| Target::parse(u))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
-    let text = std::fs::read_to_string(&args.keys)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.keys.display()))?;
-    let secrets = prepare::read_channel_keys(&text);
-    if secrets.is_empty() {
-        anyhow::bail!(
-            "{} has no `NAME_CHANNEL_KEY=secret` line",
-            args.keys.display()
-        );
-    }
-    let keys = secrets
-        .iter()
-        .map(|s| bearer(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
-    let baseline = match args.baseline.as_str() {
-        "healthz" => true,
-        "none" => false,
-        other => anyhow::bail!("`--baseline {other}`: use `healthz` or `none`"),
-    };
-    if !(0.0..=1.0).contains(&args.escalate) {
-        anyhow::bail!("`--escalate` is a share from 0.0 to 1.0");
-    }
-    if rates.iter().any(|r| !r.is_finite() || *r <= 0.0) {
-        anyhow::bail!("`--rates` are events per second above 0");
-    }
-    if !args.duration.is_finite()
-        || args.duration <= 0.0
-        || !args.warmup.is_finite()
-        || args.warmup < 0.0
-    {
-        anyhow::bail!("`--duration` must be above 0 and `--warmup` at least 0");
-    }
+    let (targets, keys, baseline) = checked(&args)?;
     wait_ready(&targets, Duration::from_secs_f64(args.wait.max(0.0))).await?;
     let run_id = format!(
         "ld{}",
@@ -230,55 +193,7 @@ async fn load(args: RunArgs) -> anyhow::Result<ExitCode> {
         server_pids: args.server_pids.clone(),
         drain: Duration::from_secs(10),
     });
-    let duration = Duration::from_secs_f64(args.duration);
-    let mut plan = Vec::new();
-    let mut add = |endpoint, pace, connections| {
-        if baseline {
-            plan.push(Phase {
-                endpoint: Endpoint::Healthz,
-                pace,
-                connections,
-                duration,
-                requests: args.requests,
-            });
-        }
-        plan.push(Phase {
-            endpoint,
-            pace,
-            connections,
-            duration,
-            requests: args.requests,
-        });
-    };
-    for r in &rates {
-        add(Endpoint::Ingest, Pace::Open(*r), args.connections);
-    }
-    for c in &saturate {
-        add(Endpoint::Ingest, Pace::Closed, *c);
-    }
-    let mut phases = Vec::new();
-    let mut acks = Vec::new();
-    if args.warmup > 0.0 {
-        let warm = Phase {
-            endpoint: Endpoint::Ingest,
-            pace: Pace::Closed,
-            connections: saturate.first().copied().unwrap_or(16),
-            duration: Duration::from_secs_f64(args.warmup),
-            requests: None,
-        };
-        let (r, a) = phase::run(&setup, &warm, 0).await;
-        tracing::info!(per_sec = r.per_sec, "warm-up done");
-        acks.extend(a);
-    }
-    for (i, p) in plan.iter().enumerate() {
-        let (r, a) = phase::run(&setup, p, i + 1).await;
-        eprintln!(
-            "{} {:?} x{}: {:.0}/s, p99 {:.2} ms",
-            r.target, p.pace, r.connections, r.per_sec, r.latency.p99
-        );
-        phases.push(r);
-        acks.extend(a);
-    }
+    let (phases, acks) = run_phases(&setup, &args, &plan(&args, baseline)?).await;
     let verified = if args.verify {
         Some(verify::verify(&targets, &keys, acks, 8).await)
     } else {
@@ -309,4 +224,116 @@ async fn load(args: RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The flags checked: the targets, the channel keys as bearer headers, and whether each
+/// phase gets a `/healthz` baseline.
+fn checked(args: &RunArgs) -> anyhow::Result<(Vec<Target>, Vec<HeaderValue>, bool)> {
+    let targets = args
+        .urls
+        .iter()
+        .map(|u| Target::parse(u))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let text = std::fs::read_to_string(&args.keys)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.keys.display()))?;
+    let secrets = prepare::read_channel_keys(&text);
+    if secrets.is_empty() {
+        anyhow::bail!(
+            "{} has no `NAME_CHANNEL_KEY=secret` line",
+            args.keys.display()
+        );
+    }
+    let keys = secrets
+        .iter()
+        .map(|s| bearer(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(anyhow::Error::msg)?;
+    let baseline = match args.baseline.as_str() {
+        "healthz" => true,
+        "none" => false,
+        other => anyhow::bail!("`--baseline {other}`: use `healthz` or `none`"),
+    };
+    if !(0.0..=1.0).contains(&args.escalate) {
+        anyhow::bail!("`--escalate` is a share from 0.0 to 1.0");
+    }
+    if !args.duration.is_finite()
+        || args.duration <= 0.0
+        || !args.warmup.is_finite()
+        || args.warmup < 0.0
+    {
+        anyhow::bail!("`--duration` must be above 0 and `--warmup` at least 0");
+    }
+    Ok((targets, keys, baseline))
+}
+
+/// The measured phases: one per `--rates` rate (open loop) and per `--saturate` count
+/// (closed loop), each after its `/healthz` baseline when asked for.
+fn plan(args: &RunArgs, baseline: bool) -> anyhow::Result<Vec<Phase>> {
+    let rates: Vec<f64> = numbers("rates", &args.rates)?;
+    let saturate: Vec<usize> = numbers("saturate", &args.saturate)?;
+    if rates.iter().any(|r| !r.is_finite() || *r <= 0.0) {
+        anyhow::bail!("`--rates` are events per second above 0");
+    }
+    let duration = Duration::from_secs_f64(args.duration);
+    let mut plan = Vec::new();
+    let mut add = |endpoint, pace, connections| {
+        if baseline {
+            plan.push(Phase {
+                endpoint: Endpoint::Healthz,
+                pace,
+                connections,
+                duration,
+                requests: args.requests,
+            });
+        }
+        plan.push(Phase {
+            endpoint,
+            pace,
+            connections,
+            duration,
+            requests: args.requests,
+        });
+    };
+    for r in &rates {
+        add(Endpoint::Ingest, Pace::Open(*r), args.connections);
+    }
+    for c in &saturate {
+        add(Endpoint::Ingest, Pace::Closed, *c);
+    }
+    Ok(plan)
+}
+
+/// The warm-up (when asked for, not reported) and then every phase in order; the reports
+/// and every acknowledged event.
+async fn run_phases(
+    setup: &Arc<Setup>,
+    args: &RunArgs,
+    plan: &[Phase],
+) -> (Vec<PhaseResult>, Vec<Ack>) {
+    let mut phases = Vec::new();
+    let mut acks = Vec::new();
+    if args.warmup > 0.0 {
+        let saturate: Vec<usize> = numbers("saturate", &args.saturate).unwrap_or_default();
+        let warm = Phase {
+            endpoint: Endpoint::Ingest,
+            pace: Pace::Closed,
+            connections: saturate.first().copied().unwrap_or(16),
+            duration: Duration::from_secs_f64(args.warmup),
+            requests: None,
+        };
+        let (r, a) = phase::run(setup, &warm, 0).await;
+        tracing::info!(per_sec = r.per_sec, "warm-up done");
+        acks.extend(a);
+    }
+    for (i, p) in plan.iter().enumerate() {
+        let (r, a) = phase::run(setup, p, i + 1).await;
+        eprintln!(
+            "{} {:?} x{}: {:.0}/s, p99 {:.2} ms",
+            r.target, p.pace, r.connections, r.per_sec, r.latency.p99
+        );
+        phases.push(r);
+        acks.extend(a);
+    }
+    (phases, acks)
 }

@@ -78,13 +78,9 @@ fn valid_name(name: &str) -> bool {
         && !name.ends_with('-')
 }
 
-/// The files of a project, as `(relative path, text, executable)`.
-fn files(args: &Args, sdk: &Path) -> Vec<(String, String, bool)> {
-    let (world, stock) = match args.world {
-        WorldArg::Trigger => ("trigger", "skills-router"),
-        WorldArg::Routing => ("routing", "standard-trigger"),
-    };
-    let (source_name, source, build, language) = match (args.lang, args.world) {
+/// The policy's source file, its build script and the language's name, for `args`.
+fn template(args: &Args) -> (&'static str, &'static str, &'static str, &'static str) {
+    match (args.lang, args.world) {
         (Lang::Python, WorldArg::Trigger) => (
             "policy.py",
             include_str!("new/trigger.py"),
@@ -121,27 +117,27 @@ fn files(args: &Args, sdk: &Path) -> Vec<(String, String, bool)> {
             include_str!("new/build.rs.sh"),
             "Rust",
         ),
-    };
-    let scripted = args.lang != Lang::Rust;
-    let ours = "../out/policy.wasm".to_string();
-    let theirs = format!("plugins/{stock}.wasm");
-    let (trigger_plugin, routing_plugin) = match args.world {
-        WorldArg::Trigger => (ours, theirs),
-        WorldArg::Routing => (theirs, ours),
-    };
-    let limits = if scripted {
+    }
+}
+
+/// What a Python or JavaScript tenant adds to its file (`[limits]`) and to its README.
+fn scripted_limits(args: &Args) -> (&'static str, &'static str) {
+    if args.lang == Lang::Rust {
+        return ("", "");
+    }
+    (
         "# A Python or JavaScript policy carries its interpreter: it needs 13 MiB (Python) or\n\
          # 10 MiB (JavaScript) and ~2-3 ms to start a fresh instance; the defaults (16 MiB,\n\
          # 20 ms) leave it little headroom.\n\
-         [limits]\nmemory_mib = 48\ndeadline_ms = 100\n"
-    } else {
-        ""
-    };
-    let trigger_config = match args.world {
-        WorldArg::Trigger => "\n[trigger.config]\nwords = [\"person\", \"human\", \"agent\"]\n",
-        WorldArg::Routing => "",
-    };
-    let extra_files = match args.lang {
+         [limits]\nmemory_mib = 48\ndeadline_ms = 100\n",
+        "\n\nThis tenant sets `memory_mib = 48` and `deadline_ms = 100`: the language's runtime\n\
+         comes with every instance (13 MiB for Python, 10 MiB for JavaScript, ~2-3 ms to start).",
+    )
+}
+
+/// The README's rows for the files only some projects have.
+fn extra_files(args: &Args) -> &'static str {
+    match args.lang {
         Lang::Rust if args.sdk.is_none() => {
             "| `Cargo.toml` | the crate, with `baton-plugin-sdk` by path |\n\
              | `baton-plugin-sdk/` | the SDK (the contract's types and WIT), as this `baton` carries it |\n"
@@ -151,12 +147,26 @@ fn files(args: &Args, sdk: &Path) -> Vec<(String, String, bool)> {
             "| `wit/policy.wit` | the contract (`baton:policy@0.1.0`), from `baton-plugin-sdk` |\n\
               | `out/` | what the build makes (bindings, the component); not source |\n"
         }
+    }
+}
+
+/// The files of a project, as `(relative path, text, executable)`.
+fn files(args: &Args, sdk: &Path) -> Vec<(String, String, bool)> {
+    let (world, stock) = match args.world {
+        WorldArg::Trigger => ("trigger", "skills-router"),
+        WorldArg::Routing => ("routing", "standard-trigger"),
     };
-    let limits_note = if scripted {
-        "\n\nThis tenant sets `memory_mib = 48` and `deadline_ms = 100`: the language's runtime\n\
-         comes with every instance (13 MiB for Python, 10 MiB for JavaScript, ~2-3 ms to start)."
-    } else {
-        ""
+    let (source_name, source, build, language) = template(args);
+    let ours = "../out/policy.wasm".to_string();
+    let theirs = format!("plugins/{stock}.wasm");
+    let (trigger_plugin, routing_plugin) = match args.world {
+        WorldArg::Trigger => (ours, theirs),
+        WorldArg::Routing => (theirs, ours),
+    };
+    let (limits, limits_note) = scripted_limits(args);
+    let trigger_config = match args.world {
+        WorldArg::Trigger => "\n[trigger.config]\nwords = [\"person\", \"human\", \"agent\"]\n",
+        WorldArg::Routing => "",
     };
     let fill = |text: &str| {
         text.replace("{{name}}", &args.name)
@@ -169,7 +179,7 @@ fn files(args: &Args, sdk: &Path) -> Vec<(String, String, bool)> {
             .replace("{{trigger_config}}", trigger_config)
             .replace("{{trigger_plugin}}", &trigger_plugin)
             .replace("{{routing_plugin}}", &routing_plugin)
-            .replace("{{extra_files}}", extra_files)
+            .replace("{{extra_files}}", extra_files(args))
             .replace("{{limits_note}}", limits_note)
     };
     let mut out = vec![

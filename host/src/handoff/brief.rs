@@ -121,17 +121,38 @@ pub fn build_brief(
         .filter(|m| m.message.role == Role::Customer)
         .map(|m| m.message.text.as_str())
         .collect();
-    let first = customer_texts.first().copied().unwrap_or("");
     let trigger_text = messages
         .iter()
         .find(|m| m.seq == handoff.trigger_seq)
         .map(|m| m.message.text.as_str())
         .unwrap_or_else(|| customer_texts.last().copied().unwrap_or(""));
-    let reason = handoff.reason.replace('_', " ");
-    let situation = format!(
+    let step = next_step(&handoff.reason);
+    let recommendation = match previous_agent {
+        Some(agent) => format!("{step}. {agent} served this customer before."),
+        None => format!("{step}."),
+    };
+    Brief {
+        situation: situation(handoff, conversation, &customer_texts, trigger_text),
+        background: background(handoff, conversation, previous_agent),
+        assessment: assessment(handoff, messages),
+        recommendation,
+        dont_ask_again: facts(conversation, messages),
+        read_back: read_back(handoff, conversation, &customer_texts, trigger_text),
+    }
+}
+
+/// One paragraph: who escalated, why, the message that did it and how it began.
+fn situation(
+    handoff: &HandoffRow,
+    conversation: &ConversationRow,
+    customer_texts: &[&str],
+    trigger_text: &str,
+) -> String {
+    let first = customer_texts.first().copied().unwrap_or("");
+    format!(
         "{} escalated for {} ({} priority): \"{}\". The conversation began: \"{}\".{}",
         conversation.customer.name,
-        reason,
+        handoff.reason.replace('_', " "),
         handoff.priority.as_str(),
         short(trigger_text, 160),
         short(first, 160),
@@ -140,8 +161,16 @@ pub fn build_brief(
         } else {
             format!(" Policy: {}", short(&handoff.explanation, 200))
         }
-    );
+    )
+}
 
+/// What is known of the customer: new or repeat, channel, value, address, tags, who served
+/// them before, whether it came after hours.
+fn background(
+    handoff: &HandoffRow,
+    conversation: &ConversationRow,
+    previous_agent: Option<&str>,
+) -> Vec<String> {
     let c = &conversation.customer;
     let mut background = vec![format!(
         "{}{} via {}",
@@ -169,7 +198,12 @@ pub fn build_brief(
     if handoff.after_hours {
         background.push("arrived outside business hours".into());
     }
+    background
+}
 
+/// What the bot understood and promised: its intents, the policy's signals, and anything it
+/// said that sounds like a commitment (at most eight lines).
+fn assessment(handoff: &HandoffRow, messages: &[MessageRow]) -> Vec<String> {
     let mut assessment = Vec::new();
     let intents: Vec<String> = messages
         .iter()
@@ -194,12 +228,16 @@ pub fn build_brief(
         }
     }
     assessment.truncate(8);
+    assessment
+}
 
-    let step = next_step(&handoff.reason);
-    let recommendation = match previous_agent {
-        Some(agent) => format!("{step}. {agent} served this customer before."),
-        None => format!("{step}."),
-    };
+/// The agent's first line to the customer: their need read back, so they need not repeat it.
+fn read_back(
+    handoff: &HandoffRow,
+    conversation: &ConversationRow,
+    customer_texts: &[&str],
+    trigger_text: &str,
+) -> String {
     // What the customer needs: for a request for a person, frustration or a loop, the
     // problem they first described (not "can I talk to a person"); otherwise the message
     // that triggered the handoff.
@@ -211,9 +249,9 @@ pub fn build_brief(
             .unwrap_or(trigger_text),
         _ => trigger_text,
     };
-    let read_back = format!(
+    format!(
         "{}, I've read your whole conversation, so no need to repeat anything. You wrote: \"{}\". Let me {}.",
-        greeting(&c.name),
+        greeting(&conversation.customer.name),
         short(need, 120),
         match handoff.reason.as_str() {
             "emergency" => "get someone to you right away",
@@ -222,15 +260,7 @@ pub fn build_brief(
             "complex_inquiry" => "sort out the next steps with you",
             _ => "take it from here",
         }
-    );
-    Brief {
-        situation,
-        background,
-        assessment,
-        recommendation,
-        dont_ask_again: facts(conversation, messages),
-        read_back,
-    }
+    )
 }
 
 /// "Hi Dana" when the customer's name is known, a plain "Hi" otherwise.

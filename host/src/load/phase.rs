@@ -13,7 +13,7 @@
 //! answered; latency is from send to answer.
 
 use super::conn::{Conn, Target};
-use super::measure::{Ack, CpuMark, Latency, PhaseResult, Samples};
+use super::measure::{Ack, CpuMark, CpuUse, Latency, PhaseResult, Samples};
 use super::workload::{Conversations, Mix};
 use bytes::Bytes;
 use hyper::header::HeaderValue;
@@ -179,26 +179,8 @@ fn schedule(
 
 /// Run `phase` and return its result (and the acknowledged events, when kept).
 pub async fn run(setup: &Arc<Setup>, phase: &Phase, index: usize) -> (PhaseResult, Vec<Ack>) {
-    let connections = phase.connections.max(1);
-    let mut workers = Vec::with_capacity(connections);
-    for i in 0..connections {
-        let host = i % setup.targets.len();
-        let mix = Mix {
-            keys: setup.keys.len(),
-            escalate_share: setup.escalate_share,
-            interleave: setup.interleave,
-            run_id: format!("{}-p{index}", setup.run_id),
-        };
-        let mut conn = Conn::new(setup.targets[host].clone());
-        // Open the connection before the clock starts.
-        let _ = conn.send(Method::GET, "/healthz", None, None).await;
-        workers.push(Worker {
-            conn,
-            host,
-            conversations: Conversations::new(mix, i),
-            samples: Samples::default(),
-        });
-    }
+    let workers = connect(setup, phase, index).await;
+    let connections = workers.len();
     let load_average = super::measure::load_average();
     let mark = CpuMark::now(&setup.server_pids);
     let start = Instant::now() + Duration::from_millis(5);
@@ -206,47 +188,25 @@ pub async fn run(setup: &Arc<Setup>, phase: &Phase, index: usize) -> (PhaseResul
     let budget = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::with_capacity(connections);
     let mut queues = Vec::new();
-    for mut w in workers {
+    for w in workers {
         let setup = setup.clone();
-        let endpoint = phase.endpoint;
-        let limit = phase.requests;
-        let budget = budget.clone();
         match phase.pace {
             Pace::Open(_) => {
-                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Instant>();
                 queues.push(tx);
                 let give_up = end + setup.drain;
+                let endpoint = phase.endpoint;
+                tasks.push(tokio::spawn(open_loop(
+                    w, setup, endpoint, rx, start, give_up,
+                )));
+            }
+            Pace::Closed => {
+                let (endpoint, limit, budget) = (phase.endpoint, phase.requests, budget.clone());
                 tasks.push(tokio::spawn(async move {
-                    let mut free_since = start;
-                    while let Some(intended) = rx.recv().await {
-                        let now = Instant::now();
-                        if now > give_up {
-                            w.samples.unsent += 1 + rx.len() as u64;
-                            rx.close();
-                            break;
-                        }
-                        if free_since <= intended {
-                            let lag = now.saturating_duration_since(intended);
-                            w.samples.lag_micros.push(lag.as_micros() as u32);
-                        }
-                        w.one(&setup, endpoint, intended).await;
-                        free_since = Instant::now();
-                    }
-                    w.samples
+                    tokio::time::sleep_until(start.into()).await;
+                    closed_loop(w, setup, endpoint, end, limit, budget).await
                 }));
             }
-            Pace::Closed => tasks.push(tokio::spawn(async move {
-                tokio::time::sleep_until(start.into()).await;
-                while Instant::now() < end {
-                    if let Some(limit) = limit {
-                        if budget.fetch_add(1, Ordering::Relaxed) >= limit {
-                            break;
-                        }
-                    }
-                    w.one(&setup, endpoint, Instant::now()).await;
-                }
-                w.samples
-            })),
         }
     }
     if let Pace::Open(rate) = phase.pace {
@@ -267,6 +227,93 @@ pub async fn run(setup: &Arc<Setup>, phase: &Phase, index: usize) -> (PhaseResul
     }
     let seconds = start.elapsed().as_secs_f64();
     let cpu = CpuMark::now(&setup.server_pids).since(&mark, seconds);
+    let result = summarize(phase, connections, &mut samples, seconds, cpu, load_average);
+    (result, samples.acked)
+}
+
+/// One worker per connection of `phase`, each connected (before the clock starts) to its
+/// host, the hosts taken in turn.
+async fn connect(setup: &Arc<Setup>, phase: &Phase, index: usize) -> Vec<Worker> {
+    let connections = phase.connections.max(1);
+    let mut workers = Vec::with_capacity(connections);
+    for i in 0..connections {
+        let host = i % setup.targets.len();
+        let mix = Mix {
+            keys: setup.keys.len(),
+            escalate_share: setup.escalate_share,
+            interleave: setup.interleave,
+            run_id: format!("{}-p{index}", setup.run_id),
+        };
+        let mut conn = Conn::new(setup.targets[host].clone());
+        let _ = conn.send(Method::GET, "/healthz", None, None).await;
+        workers.push(Worker {
+            conn,
+            host,
+            conversations: Conversations::new(mix, i),
+            samples: Samples::default(),
+        });
+    }
+    workers
+}
+
+/// Open loop: send each request at the time the scheduler intended, measuring the lag
+/// when the connection was free by then; give up (counting the rest unsent) after the drain.
+async fn open_loop(
+    mut w: Worker,
+    setup: Arc<Setup>,
+    endpoint: Endpoint,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Instant>,
+    start: Instant,
+    give_up: Instant,
+) -> Samples {
+    let mut free_since = start;
+    while let Some(intended) = rx.recv().await {
+        let now = Instant::now();
+        if now > give_up {
+            w.samples.unsent += 1 + rx.len() as u64;
+            rx.close();
+            break;
+        }
+        if free_since <= intended {
+            let lag = now.saturating_duration_since(intended);
+            w.samples.lag_micros.push(lag.as_micros() as u32);
+        }
+        w.one(&setup, endpoint, intended).await;
+        free_since = Instant::now();
+    }
+    w.samples
+}
+
+/// Closed loop: the next request as soon as the last is answered, until the end (or the
+/// phase's shared request budget runs out).
+async fn closed_loop(
+    mut w: Worker,
+    setup: Arc<Setup>,
+    endpoint: Endpoint,
+    end: Instant,
+    limit: Option<u64>,
+    budget: Arc<AtomicU64>,
+) -> Samples {
+    while Instant::now() < end {
+        if let Some(limit) = limit {
+            if budget.fetch_add(1, Ordering::Relaxed) >= limit {
+                break;
+            }
+        }
+        w.one(&setup, endpoint, Instant::now()).await;
+    }
+    w.samples
+}
+
+/// The phase's figures from its merged samples.
+fn summarize(
+    phase: &Phase,
+    connections: usize,
+    samples: &mut Samples,
+    seconds: f64,
+    cpu: CpuUse,
+    load_average: Option<f64>,
+) -> PhaseResult {
     let ok: u64 = samples
         .outcomes
         .iter()
@@ -279,20 +326,14 @@ pub async fn run(setup: &Arc<Setup>, phase: &Phase, index: usize) -> (PhaseResul
         .filter(|(k, _)| !k.starts_with('2'))
         .map(|(k, v)| (k.clone(), *v))
         .collect();
-    let lag = match phase.pace {
-        Pace::Open(_) => Some(Latency::of(&mut samples.lag_micros)),
-        Pace::Closed => None,
+    let (mode, offered, lag) = match phase.pace {
+        Pace::Open(r) => ("open", Some(r), Some(Latency::of(&mut samples.lag_micros))),
+        Pace::Closed => ("closed", None, None),
     };
-    let result = PhaseResult {
+    PhaseResult {
         target: phase.endpoint.name().into(),
-        mode: match phase.pace {
-            Pace::Open(_) => "open".into(),
-            Pace::Closed => "closed".into(),
-        },
-        offered: match phase.pace {
-            Pace::Open(r) => Some(r),
-            Pace::Closed => None,
-        },
+        mode: mode.into(),
+        offered,
         connections,
         seconds,
         ok,
@@ -304,6 +345,5 @@ pub async fn run(setup: &Arc<Setup>, phase: &Phase, index: usize) -> (PhaseResul
         escalations: (samples.escalations, samples.expected_escalations),
         cpu,
         load_average,
-    };
-    (result, samples.acked)
+    }
 }
