@@ -10,6 +10,7 @@ mod events;
 mod extract;
 mod handoffs;
 mod headers;
+mod live;
 mod me;
 mod metrics;
 mod nul;

@@ -60,6 +60,7 @@ struct TenantMetrics {
     webhook_delivered: u64,
     webhook_failed: u64,
     decisions_pruned: u64,
+    widget_stream_reads: u64,
 }
 
 /// The host's metrics.
@@ -154,6 +155,11 @@ impl Metrics {
                 m.webhook_failed += 1;
             }
         });
+    }
+
+    /// Count a widget stream's look at its conversation in the store.
+    pub fn widget_stream_read(&self, tenant: &str) {
+        self.with(tenant, |m| m.widget_stream_reads += 1);
     }
 
     /// Count decision-log rows removed by retention.
@@ -328,6 +334,11 @@ impl Metrics {
                 "Decision-log rows removed by retention (age or row cap).",
                 4,
             ),
+            (
+                "baton_widget_stream_reads_total",
+                "Looks of open widget streams at their conversation in the store (each after a commit to that conversation, or, on a shared store, a periodic look for other hosts' writes).",
+                5,
+            ),
         ] {
             header(&mut out, name, "counter", help);
             for (g, m) in each() {
@@ -336,7 +347,8 @@ impl Metrics {
                     1 => g.reload_failures,
                     2 => m.webhook_delivered,
                     3 => m.webhook_failed,
-                    _ => m.decisions_pruned,
+                    4 => m.decisions_pruned,
+                    _ => m.widget_stream_reads,
                 };
                 let _ = writeln!(out, "{name}{{tenant=\"{}\"}} {n}", esc(&g.tenant));
             }

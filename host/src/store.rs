@@ -7,6 +7,7 @@
 //! write is scoped by tenant. The SQLite backend is embedded, for one host; the PostgreSQL
 //! backend is shared by several hosts acting as one service.
 
+mod commits;
 mod doc;
 mod encode;
 mod keys;
@@ -17,6 +18,7 @@ mod postgres;
 mod reporting;
 mod sqlite;
 
+pub use commits::{touched, CommitFeed, ConversationWatch};
 pub use encode::webhook_body;
 pub use keys::{hash_key, new_key, KeyRole, KeySpec, NewKey};
 pub use model::*;
@@ -78,6 +80,14 @@ pub trait Store: Send + Sync + 'static {
         &self,
         tenant: &str,
         conversation: &str,
+    ) -> Result<Vec<MessageRow>, StoreError>;
+    /// A conversation's messages from position `from_seq` on, oldest first: what a live
+    /// stream has not sent yet.
+    async fn messages_from(
+        &self,
+        tenant: &str,
+        conversation: &str,
+        from_seq: i64,
     ) -> Result<Vec<MessageRow>, StoreError>;
     /// One handoff.
     async fn handoff(&self, tenant: &str, id: &str) -> Result<Option<HandoffRow>, StoreError>;
@@ -213,6 +223,9 @@ pub trait Store: Send + Sync + 'static {
     }
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+    /// Who watches which conversation on this host; `apply` tells it what each commit
+    /// touched, once durable.
+    fn commits(&self) -> &CommitFeed;
 }
 
 /// How long a claimed outbox row is left to the host that claimed it.

@@ -20,6 +20,8 @@ pub struct Caller {
     pub agent_id: Option<String>,
     /// The key's public id (scopes what the caller stores, e.g. its idempotency keys).
     pub key_id: String,
+    /// The key's hash, for live streams to look it up again (see `api/live.rs`).
+    pub key_hash: String,
 }
 
 impl Caller {
@@ -112,10 +114,11 @@ impl FromRequestParts<AppState> for Caller {
         if secret.is_empty() || secret.len() > 200 {
             return Err(unauthorized("the key is not valid"));
         }
+        let hash = hash_key(secret);
         let key = state
             .desk
             .store()
-            .key_by_hash(&hash_key(secret))
+            .key_by_hash(&hash)
             .await
             .map_err(ApiError::from)?
             .ok_or_else(|| unauthorized("the key is not valid (unknown or revoked)"))?;
@@ -127,6 +130,7 @@ impl FromRequestParts<AppState> for Caller {
             role: key.role,
             agent_id: key.agent_id,
             key_id: key.id,
+            key_hash: hash,
         })
     }
 }

@@ -4,6 +4,7 @@
 use super::auth::Caller;
 use super::error::ApiError;
 use super::extract::Query;
+use super::live::KeyCheck;
 use super::AppState;
 use crate::handoff::Desk;
 use crate::store::{EventRow, KeyRole};
@@ -27,29 +28,18 @@ pub struct EventsQuery {
 struct Cursor {
     desk: Desk,
     tenant: String,
-    /// The agent of an agent key: the stream ends when they leave the roster.
-    agent: Option<String>,
+    /// The stream's key: the stream ends when it is revoked or its agent leaves the roster.
+    key: KeyCheck,
     last: i64,
     pending: VecDeque<EventRow>,
     changed: tokio::sync::watch::Receiver<u64>,
     closing: tokio::sync::watch::Receiver<bool>,
 }
 
-impl Cursor {
-    /// Whether the stream's agent (if any) is still on the serving roster.
-    fn still_on_roster(&self) -> bool {
-        let Some(agent) = &self.agent else {
-            return true;
-        };
-        self.desk
-            .tenants()
-            .get(&self.tenant)
-            .is_some_and(|v| v.config.agent(agent).is_some())
-    }
-}
-
 /// The live stream of the tenant's lifecycle events (`handoff.opened`, `handoff.offered`,
-/// `handoff.accepted`, `handoff.message`, ...). Each SSE `id` is the event id.
+/// `handoff.accepted`, `handoff.message`, ...). Each SSE `id` is the event id. The stream
+/// ends within seconds of its key's revocation (on any host), or when an agent key's agent
+/// leaves the roster.
 #[utoipa::path(
     get, path = "/v1/events", tag = "events", operation_id = "stream_events", params(EventsQuery, ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id (a whole number)")),
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"), (status = 401, body = super::error::ErrorBody),
@@ -93,20 +83,17 @@ pub async fn stream(
     let cursor = Cursor {
         changed: state.desk.subscribe(),
         closing: state.desk.closing(),
+        key: KeyCheck::new(&state.desk, &caller),
         desk: state.desk.clone(),
         tenant,
-        agent: caller
-            .agent_id
-            .clone()
-            .filter(|_| caller.role == KeyRole::Agent),
         last,
         pending: VecDeque::new(),
     };
     let events = stream::unfold(cursor, |mut c| async move {
         loop {
             // The host is shutting down: end the stream so the server can exit; clients
-            // resume with Last-Event-ID on the next host.
-            if *c.closing.borrow() || !c.still_on_roster() {
+            // resume with Last-Event-ID on the next host. A revoked key ends it for good.
+            if *c.closing.borrow() || !c.key.holds().await {
                 return None;
             }
             if let Some(e) = c.pending.pop_front() {
@@ -125,6 +112,7 @@ pub async fn stream(
                     tokio::select! {
                         _ = tokio::time::timeout(Duration::from_secs(1), c.changed.changed()) => {}
                         _ = c.closing.changed() => {}
+                        _ = tokio::time::sleep_until(c.key.due()) => {}
                     }
                 }
                 Err(e) => {

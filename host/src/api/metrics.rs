@@ -14,8 +14,8 @@ use axum::response::IntoResponse;
 /// `baton_evaluation_seconds{tenant,role}`, `baton_queue_depth{tenant,queue}`,
 /// `baton_queue_wait_seconds{tenant,queue}`, `baton_tenant_reloads_total`,
 /// `baton_tenant_reload_failures_total`, `baton_webhook_deliveries_total`,
-/// `baton_webhook_delivery_failures_total`, `baton_decision_log_pruned_total` (all
-/// `{tenant}`). Counters count since the host started. Needs an operator key (Prometheus:
+/// `baton_webhook_delivery_failures_total`, `baton_decision_log_pruned_total`,
+/// `baton_widget_stream_reads_total` (all `{tenant}`). Counters count since the host started. Needs an operator key (Prometheus:
 /// `authorization: {credentials: <key>}`).
 #[utoipa::path(
     get, path = "/metrics", tag = "admin", operation_id = "get_metrics",

@@ -4,10 +4,11 @@
 use super::auth::Caller;
 use super::error::{ApiError, Json};
 use super::extract::{Path, Query};
+use super::live::KeyCheck;
 use super::AppState;
 use crate::channels::{bot, widget};
 use crate::handoff::IngestRequest;
-use crate::store::{HandoffState, KeyRole};
+use crate::store::{ConversationWatch, HandoffState, KeyRole};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -221,17 +222,30 @@ struct Cursor {
     next: i64,
     shown: Option<serde_json::Value>,
     pending: VecDeque<Event>,
-    changed: tokio::sync::watch::Receiver<u64>,
+    /// The stream's key: the stream ends when it is revoked.
+    key: KeyCheck,
+    /// Commits on this host to this conversation (and no other).
+    watch: ConversationWatch,
+    /// Whether something may have changed since the last look.
+    stale: bool,
+    /// A shared store: other hosts' writes are not watched, so look again at every key
+    /// check too.
+    shared: bool,
     closing: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Cursor {
     /// Queue what changed since the last look: new messages, and who has the conversation.
     async fn look(&mut self) -> Result<(), ApiError> {
-        let store = self.state.desk.store();
-        let version = self.state.desk.version(&self.tenant)?;
+        let desk = &self.state.desk;
+        let store = desk.store();
+        let version = desk.version(&self.tenant)?;
         let config = &version.config;
-        for m in store.messages(&self.tenant, &self.id).await? {
+        desk.metrics().widget_stream_read(&self.tenant);
+        for m in store
+            .messages_from(&self.tenant, &self.id, self.next)
+            .await?
+        {
             if m.seq < self.next {
                 continue;
             }
@@ -275,7 +289,9 @@ impl Cursor {
 }
 
 /// The session's conversation, live: `message` events (customer, bot, agent and notice
-/// messages; agents by first name) and `state` events (`bot`, `waiting`, `agent`).
+/// messages; agents by first name), each once and in order from `from`, and `state` events
+/// (`bot`, `waiting`, `agent`) when who has the conversation changes. The stream wakes only
+/// for commits to this conversation and ends within seconds of the widget key's revocation.
 #[utoipa::path(
     get, path = "/v1/widget/conversations/{id}/stream", tag = "widget", operation_id = "stream_widget_conversation",
     params(("id" = String, Path), StreamQuery, ("X-Baton-Session" = String, Header, description = "The session token")),
@@ -294,7 +310,10 @@ pub async fn stream(
         .await?
         .to_string();
     let cursor = Cursor {
-        changed: state.desk.subscribe(),
+        key: KeyCheck::new(&state.desk, &caller),
+        watch: state.desk.watch_conversation(&tenant, &id),
+        stale: true,
+        shared: state.desk.store().backend() != "sqlite",
         closing: state.desk.closing(),
         state,
         tenant,
@@ -305,23 +324,28 @@ pub async fn stream(
     };
     let events = stream::unfold(cursor, |mut c| async move {
         loop {
-            if *c.closing.borrow() {
+            if *c.closing.borrow() || !c.key.holds().await {
                 return None;
             }
             if let Some(e) = c.pending.pop_front() {
                 return Some((Ok(e), c));
             }
-            if let Err(e) = c.look().await {
-                tracing::warn!(error = %e.message, "widget stream read failed; retrying");
-                tokio::time::sleep(Duration::from_millis(500)).await;
+            if c.stale {
+                // Seen before reading: a commit after this wakes the wait below at once.
+                c.watch.mark_seen();
+                c.stale = false;
+                if let Err(e) = c.look().await {
+                    tracing::warn!(error = %e.message, "widget stream read failed; retrying");
+                    c.stale = true;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
                 continue;
             }
-            if c.pending.is_empty() {
-                tokio::select! {
-                    _ = tokio::time::timeout(Duration::from_secs(1), c.changed.changed()) => {}
-                    _ = c.closing.changed() => {}
-                }
-            }
+            c.stale = tokio::select! {
+                _ = c.watch.changed() => true,
+                _ = c.closing.changed() => false,
+                _ = tokio::time::sleep_until(c.key.due()) => c.shared,
+            };
         }
     });
     Ok(Sse::new(super::with_retry(events))

@@ -119,6 +119,16 @@ impl Desk {
         self.changed.subscribe()
     }
 
+    /// Watch one conversation: the watch changes after every commit on this host that
+    /// touches it (other hosts' commits are not seen: poll for those on a shared store).
+    pub fn watch_conversation(
+        &self,
+        tenant: &str,
+        conversation: &str,
+    ) -> crate::store::ConversationWatch {
+        self.store.commits().watch(tenant, conversation)
+    }
+
     /// Tell live streams the host is shutting down.
     pub fn shut_down(&self) {
         self.closing.send_replace(true);

@@ -24,6 +24,7 @@ const STATEMENT_TIMEOUT_MS: u64 = 30_000;
 /// The PostgreSQL store.
 pub struct PgStore {
     pool: Pool,
+    commits: super::CommitFeed,
 }
 
 /// Map a driver error: unreachable or restarting database, full disk, read-only standby →
@@ -117,7 +118,10 @@ impl PgStore {
             })
             .build()
             .map_err(|e| StoreError::Unavailable(format!("cannot build the pool: {e}")))?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            commits: super::CommitFeed::default(),
+        };
         let mut conn = store.conn().await.map_err(|e| {
             StoreError::Unavailable(format!("cannot connect to `{}`: {e}", redact(url)))
         })?;

@@ -53,6 +53,7 @@ pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: AtomicUsize,
+    commits: super::CommitFeed,
 }
 
 pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
@@ -115,6 +116,7 @@ impl SqliteStore {
             jobs,
             readers: Arc::new(readers),
             next_reader: AtomicUsize::new(0),
+            commits: super::CommitFeed::default(),
         })
     }
 

@@ -32,5 +32,6 @@ mod scripted;
 mod segments;
 mod simulate;
 mod store;
+mod streams;
 mod support;
 mod widget;

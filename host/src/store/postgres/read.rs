@@ -55,6 +55,11 @@ pub(crate) const MESSAGE_QUERY: &str =
     "SELECT seq, role, text, at_ms, intent, confidence, agent_id FROM messages
      WHERE tenant = $1 AND conversation_id = $2 ORDER BY seq";
 
+/// [`MESSAGE_QUERY`] from position `$3` on.
+const MESSAGE_FROM_QUERY: &str =
+    "SELECT seq, role, text, at_ms, intent, confidence, agent_id FROM messages
+     WHERE tenant = $1 AND conversation_id = $2 AND seq >= $3 ORDER BY seq";
+
 pub(crate) fn message(r: &Row) -> Result<MessageRow, StoreError> {
     Ok(MessageRow {
         seq: r.get(0),
@@ -103,6 +108,8 @@ impl Store for PgStore {
         let tx = conn.transaction().await.map_err(db_error)?;
         let applied = write::apply(&tx, tenant, &writes).await?;
         tx.commit().await.map_err(db_error)?;
+        self.commits
+            .committed(tenant, &crate::store::touched(&writes));
         Ok(applied)
     }
 
@@ -126,7 +133,16 @@ impl Store for PgStore {
         tenant: &str,
         conversation: &str,
     ) -> Result<Vec<MessageRow>, StoreError> {
-        self.rows(MESSAGE_QUERY, &[&tenant, &conversation])
+        self.messages_from(tenant, conversation, 0).await
+    }
+
+    async fn messages_from(
+        &self,
+        tenant: &str,
+        conversation: &str,
+        from_seq: i64,
+    ) -> Result<Vec<MessageRow>, StoreError> {
+        self.rows(MESSAGE_FROM_QUERY, &[&tenant, &conversation, &from_seq])
             .await?
             .iter()
             .map(message)
@@ -521,5 +537,9 @@ impl Store for PgStore {
 
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn commits(&self) -> &CommitFeed {
+        &self.commits
     }
 }

@@ -84,9 +84,13 @@ const KEY_COLUMNS: &str = "id, hash, tenant, role, agent_id, created_ms, revoked
 #[async_trait]
 impl Store for SqliteStore {
     async fn apply(&self, tenant: &str, writes: WriteSet) -> Result<Applied, StoreError> {
-        let tenant = tenant.to_string();
-        self.write(move |conn| write::apply(conn, &tenant, &writes))
-            .await
+        let touched = crate::store::touched(&writes);
+        let owned = tenant.to_string();
+        let applied = self
+            .write(move |conn| write::apply(conn, &owned, &writes))
+            .await?;
+        self.commits.committed(tenant, &touched);
+        Ok(applied)
     }
 
     async fn conversation(
@@ -121,16 +125,25 @@ impl Store for SqliteStore {
         tenant: &str,
         conversation: &str,
     ) -> Result<Vec<MessageRow>, StoreError> {
+        self.messages_from(tenant, conversation, 0).await
+    }
+
+    async fn messages_from(
+        &self,
+        tenant: &str,
+        conversation: &str,
+        from_seq: i64,
+    ) -> Result<Vec<MessageRow>, StoreError> {
         let (tenant, conversation) = (tenant.to_string(), conversation.to_string());
         self.read_short(move |conn| {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT seq, role, text, at_ms, intent, confidence, agent_id FROM messages
-                     WHERE tenant = ?1 AND conversation_id = ?2 ORDER BY seq",
+                     WHERE tenant = ?1 AND conversation_id = ?2 AND seq >= ?3 ORDER BY seq",
                 )
                 .map_err(db_error)?;
             let rows = stmt
-                .query_map(params![tenant, conversation], message_row)
+                .query_map(params![tenant, conversation, from_seq], message_row)
                 .map_err(db_error)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db_error)?;
@@ -584,5 +597,9 @@ impl Store for SqliteStore {
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn commits(&self) -> &CommitFeed {
+        &self.commits
     }
 }
