@@ -187,6 +187,10 @@ pub struct Limits {
     pub deadline_ms: u32,
     /// How long an offer is reserved for an agent, in seconds, 1 to 3600 (default 60).
     pub offer_timeout_secs: u32,
+    /// How long an offer to a paged agent (on call, offline in the inbox: reached by their
+    /// alert contacts) is reserved before the next one is paged, in seconds, 1 to 3600
+    /// (default 300: someone woken by a page needs longer than someone at the inbox).
+    pub page_timeout_secs: u32,
     /// How long a handoff waits for an agent (queued or offered) with no word from the
     /// customer, counted in business hours, before it closes as `abandoned`: 0 (never, the
     /// default) or 60 to 604800 (a week).
@@ -206,6 +210,7 @@ impl Default for Limits {
             memory_mib: 16,
             deadline_ms: 20,
             offer_timeout_secs: 60,
+            page_timeout_secs: 300,
             abandon_after_secs: 0,
             evaluations_per_second: 0,
             decision_log_days: 90,

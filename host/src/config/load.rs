@@ -146,6 +146,16 @@ fn build(
             defaults.offer_timeout_secs,
             errors,
         ),
+        page_timeout_secs: ranged(
+            file,
+            text,
+            &l.page_timeout_secs,
+            "limits.page_timeout_secs",
+            1,
+            3600,
+            defaults.page_timeout_secs,
+            errors,
+        ),
         abandon_after_secs: abandon_after(file, text, &l.abandon_after_secs, errors),
         evaluations_per_second: ranged(
             file,

@@ -107,7 +107,7 @@ impl Desk {
                 // The policy returns nobody who can take it now: it keeps waiting.
                 None => continue,
             };
-            transitions::offer(&mut h, &agent, config, now);
+            transitions::offer(&mut h, &agent, &roster, config, now);
             let (kind, data) = placed_event(&h);
             push_event(
                 &mut w,

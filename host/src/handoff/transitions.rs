@@ -44,11 +44,27 @@ pub(crate) fn update(from: &HandoffRow, agent: Option<&str>, h: &HandoffRow) -> 
     }
 }
 
-/// Offer `h` to `agent` until the tenant's offer timeout runs out.
-pub(crate) fn offer(h: &mut HandoffRow, agent: &str, config: &TenantConfig, now_ms: i64) {
+/// Offer `h` to `agent` until the tenant's offer timeout runs out (its page timeout when
+/// the agent is offline in the inbox, reached by a page).
+pub(crate) fn offer(
+    h: &mut HandoffRow,
+    agent: &str,
+    roster: &Roster,
+    config: &TenantConfig,
+    now_ms: i64,
+) {
+    let paged = roster
+        .agents
+        .iter()
+        .any(|a| a.id == agent && a.presence == Presence::Offline);
+    let secs = if paged {
+        config.limits.page_timeout_secs
+    } else {
+        config.limits.offer_timeout_secs
+    };
     h.state = HandoffState::Offered;
     h.offered_to = Some(agent.to_string());
-    h.offer_expires_ms = Some(now_ms + config.limits.offer_timeout_secs as i64 * 1000);
+    h.offer_expires_ms = Some(now_ms + i64::from(secs) * 1000);
 }
 
 /// Put `h` in its queue, reserved for nobody.
@@ -85,7 +101,7 @@ pub(crate) fn place(
 ) {
     let route = h.route.clone();
     match next_agent(h, &route, roster, page_offline) {
-        Some(agent) => offer(h, agent, config, now_ms),
+        Some(agent) => offer(h, agent, roster, config, now_ms),
         None => queue(h),
     }
 }

@@ -163,7 +163,11 @@ impl ChannelSender {
             priority: h.priority.as_str().to_string(),
             explanation: h.explanation.clone(),
             last_customer_text,
-            hold_secs: config.limits.offer_timeout_secs,
+            // As long as this offer is held: a page is held longer than an inbox offer.
+            hold_secs: match (h.offer_expires_ms, body["at_ms"].as_i64()) {
+                (Some(until), Some(at)) => ((until - at).max(0) / 1000) as u32,
+                _ => config.limits.offer_timeout_secs,
+            },
             handoff_id: h.id.clone(),
             conversation_id: h.conversation_id.clone(),
             accept_url: None,

@@ -66,6 +66,7 @@ alert = {{ email = "jo@night.example" }}
 [limits]
 deadline_ms = 500
 offer_timeout_secs = {timeout_secs}
+page_timeout_secs = {timeout_secs}
 
 [fallback]
 queue = "general"
@@ -436,6 +437,7 @@ fn open_all_day(name: &str) -> String {
             "skills = [\"plumbing\", \"emergency\"]\ncapacity = 5",
             "skills = [\"plumbing\"]\ncapacity = 5",
         )
+        .replace("page_timeout_secs = 45", "page_timeout_secs = 600")
         + "\n[routing.config]\nskills = \"preferred\"\n"
 }
 
@@ -456,11 +458,17 @@ async fn in_hours_an_emergency_nobody_signed_in_can_take_pages_the_on_call_agent
     let text = notice["text"].as_str().unwrap();
     assert!(text.contains("I've paged Sam"), "{text}");
     assert!(!text.contains("closed"), "{text}");
+    // A page is held for the page timeout (10 minutes here), not the inbox's 45 s, and the
+    // page says so.
+    let held =
+        handoff["offer_expires_ms"].as_i64().unwrap() - handoff["opened_ms"].as_i64().unwrap();
+    assert_eq!(held, 600_000, "{handoff}");
     let message = mail_to(&mut mail, "sam@night.example").await;
     assert!(
         message.contains("URGENT") || message.contains("urgent"),
         "{message}"
     );
+    assert!(message.replace("=\n", "").contains("600 s"), "{message}");
 
     // With Jo signed in, a person now comes first (without the skill), Sam's page after.
     let jo = h.agent("day-plumbing", "jo").await;
@@ -468,6 +476,9 @@ async fn in_hours_an_emergency_nobody_signed_in_can_take_pages_the_on_call_agent
     let second = h.customer_says(&channel, "day-2", EMERGENCY).await;
     let handoff = &second["handoff"];
     assert_eq!(handoff["offered_to"], "jo", "{second}");
+    let held =
+        handoff["offer_expires_ms"].as_i64().unwrap() - handoff["opened_ms"].as_i64().unwrap();
+    assert_eq!(held, 45_000, "Jo is at the inbox: {handoff}");
     // Sam and Lee, on call and off shift, are paged after Jo; Sam first (the skill).
     assert_eq!(handoff["route"], json!(["jo", "sam", "lee"]), "{second}");
     assert_eq!(second["notice"]["kind"], "emergency", "{second}");
