@@ -323,14 +323,17 @@ async fn an_unanswered_page_goes_to_the_next_on_call_agent_then_the_customer_is_
     let mut told = Vec::new();
     for _ in 0..100 {
         told = notices(&h, &channel, "night-2").await;
-        if told.len() == 2 {
+        if told.len() == 3 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Each move was told: Sam paged, then Lee paged (by name), then nobody left.
     let kinds: Vec<&str> = told.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(kinds, ["paged", "emergency_waiting"], "{told:?}");
-    let text = &told[1].1;
+    assert_eq!(kinds, ["paged", "paged", "emergency_waiting"], "{told:?}");
+    assert!(told[0].1.contains("paged Sam"), "{told:?}");
+    assert!(told[1].1.contains("paged Lee"), "{told:?}");
+    let text = &told[2].1;
     assert!(text.contains("nobody on call can be reached"), "{text}");
     assert!(text.contains("+15555550199"), "{text}");
     let (_, packet) = h.get(&format!("/v1/handoffs/{id}"), &lee).await;
