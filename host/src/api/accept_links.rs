@@ -26,15 +26,16 @@ pub async fn get(
     Ok(axum::Json(state.desk.link_offer(&token).await?))
 }
 
-/// Accept the handoff as the agent the link was sent to, exactly as the inbox would; the
-/// link is used up with it. A second agent (or a second tap) loses with 409 or 410.
+/// Accept the handoff as the agent the link was sent to, exactly as the inbox would (the
+/// same accept rule); the link is used up with it. A second agent (or a second tap) loses
+/// with 409 or 410.
 #[utoipa::path(
     post, path = "/v1/accept-links/{token}/accept", tag = "handoffs", operation_id = "accept_by_link",
     params(("token" = String, Path, description = "The link's token")),
     responses((status = 200, body = LinkAccepted),
-              (status = 403, body = super::error::ErrorBody, description = "The agent is no longer on the roster"),
+              (status = 403, body = super::error::ErrorBody, description = "The agent is no longer on the roster, or is offline while it waits in the queue"),
               (status = 404, body = super::error::ErrorBody, description = "No such link"),
-              (status = 409, body = super::error::ErrorBody, description = "Someone else accepted it, or it is closed"),
+              (status = 409, body = super::error::ErrorBody, description = "Someone else accepted it, it is closed, it is offered to someone else now, or the agent has no room"),
               (status = 410, body = super::error::ErrorBody, description = "The link was used or has expired"),
               (status = 503, body = super::error::ErrorBody))
 )]

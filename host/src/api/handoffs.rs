@@ -137,11 +137,15 @@ pub async fn get(
     }))
 }
 
-/// Accept a handoff; a second agent gets 409.
+/// Accept a handoff; a second agent gets 409. An offer is the offered agent's; a queued
+/// handoff is any signed-in agent's with room; an emergency is anyone's on the roster.
 #[utoipa::path(
     post, path = "/v1/handoffs/{id}/accept", tag = "handoffs", params(("id" = String, Path, description = "The handoff id")),
-    responses((status = 200, body = HandoffRow), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
-              (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
+    responses((status = 200, body = HandoffRow), (status = 401, body = super::error::ErrorBody),
+              (status = 403, body = super::error::ErrorBody, description = "Not on the roster, or offline while the handoff waits in the queue"),
+              (status = 404, body = super::error::ErrorBody),
+              (status = 409, body = super::error::ErrorBody, description = "Accepted by someone else, closed, offered to someone else, or no room (capacity)"),
+              (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn accept(

@@ -104,12 +104,15 @@ impl NoticeKind {
 
     /// The placeholders the host fills in at this moment. `{business}` and
     /// `{emergency_phone}` are always available (the latter only when `emergency_phone` is
-    /// set).
+    /// set). `{wait}` in `offered` is how long the offered agent usually takes to join (the
+    /// tenant's recent median time to accept): an offer is a person coming, not a place in
+    /// line, so the default text does not state it.
     pub fn placeholders(self) -> &'static [Placeholder] {
         use Placeholder::*;
         match self {
             NoticeKind::Queued => &[Business, Position, Wait, EmergencyPhone],
-            NoticeKind::Offered | NoticeKind::Joined | NoticeKind::Handback | NoticeKind::Paged => {
+            NoticeKind::Offered => &[Business, AgentFirstName, Wait, EmergencyPhone],
+            NoticeKind::Joined | NoticeKind::Handback | NoticeKind::Paged => {
                 &[Business, AgentFirstName, EmergencyPhone]
             }
             NoticeKind::AfterHours | NoticeKind::EmergencyWaiting => {
@@ -211,7 +214,8 @@ impl Notices {
 pub struct NoticeSet {
     /// Waiting for a person: `{business}`, `{position}`, `{wait}`.
     pub queued: Template,
-    /// An agent is being offered the conversation: `{business}`, `{agent_first_name}`.
+    /// An agent is being offered the conversation: `{business}`, `{agent_first_name}`,
+    /// `{wait}` (the usual time to accept).
     pub offered: Template,
     /// The agent has joined: `{business}`, `{agent_first_name}`.
     pub joined: Template,

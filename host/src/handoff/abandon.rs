@@ -41,7 +41,7 @@ impl Desk {
             return Ok(current);
         }
         let lock = self.conversation_lock(tenant, &current.conversation_id);
-        let _guard = lock.lock().await;
+        let guard = lock.lock().await;
         let now = self.clock.now_ms();
         let mut h = current.clone();
         transitions::abandon(&mut h, reason.map(str::to_string), now)
@@ -82,6 +82,8 @@ impl Desk {
             Err(e) => return Err(e),
         }
         self.metrics.abandoned(config, by.as_str());
+        // Promotion locks the conversations it tells: never while holding this one.
+        drop(guard);
         // An offer it held frees its agent for the queue.
         if let Err(e) = self.promote(tenant).await {
             tracing::warn!(tenant, error = %e, "queue promotion after an abandon failed");

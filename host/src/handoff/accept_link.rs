@@ -23,8 +23,12 @@ pub struct LinkOffer {
     pub state: String,
     /// Whom it is offered to now, if anyone.
     pub offered_to: Option<String>,
-    /// Whether accepting can still succeed (offered or queued).
+    /// Whether accepting can succeed now: waiting (offered or queued), and the accept rule
+    /// lets the link's agent take it (see `why_not`).
     pub acceptable: bool,
+    /// Why the link's agent cannot accept it now, when it waits but the accept rule refuses
+    /// (offered to someone else, the agent offline with it in the queue, no room).
+    pub why_not: Option<String>,
     /// The customer's name.
     pub customer_name: String,
     /// Why the bot handed over (`emergency`, ...).
@@ -96,6 +100,16 @@ impl Desk {
             .find(|m| m.message.role == Role::Customer)
             .map(|m| m.message.text.clone());
         let agent = config.agent(&record.agent_id);
+        let waiting = matches!(h.state, HandoffState::Offered | HandoffState::Queued);
+        let why_not = match self
+            .accept_rule(&tenant, &config, &h, &record.agent_id)
+            .await
+        {
+            Ok(_) => None,
+            Err(DeskError::Conflict(m) | DeskError::Forbidden(m)) => Some(m),
+            Err(e) => return Err(e),
+        }
+        .filter(|_| waiting);
         Ok(LinkOffer {
             business: config.name.clone(),
             agent_first_name: agent
@@ -105,7 +119,8 @@ impl Desk {
             handoff_id: h.id.clone(),
             state: h.state.as_str().to_string(),
             offered_to: h.offered_to.clone(),
-            acceptable: matches!(h.state, HandoffState::Offered | HandoffState::Queued),
+            acceptable: waiting && why_not.is_none(),
+            why_not,
             customer_name: conversation.map(|c| c.customer.name).unwrap_or_default(),
             reason: h.reason.clone(),
             priority: h.priority.as_str().to_string(),

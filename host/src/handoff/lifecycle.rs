@@ -5,10 +5,10 @@ use super::desk::{Desk, DeskError};
 use super::notice::{self, Notice};
 use super::reroute;
 use super::roster;
-use super::transitions::{self, placed_event};
+use super::transitions::{self, placed_event, NotTheirs};
 use crate::config::{Language, NoticeKind, TenantConfig, WebhookEvent};
 use crate::store::*;
-use baton_plugin_sdk::{Message, Presence, Role};
+use baton_plugin_sdk::{Message, Presence, Role, Roster};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -54,6 +54,16 @@ pub struct ResolveRequest {
     /// A note for the record.
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// A handoff that moved without a person taking it: before and after, with the roster and
+/// the live figures the move was decided on (for the notice's agent and wait).
+#[derive(Clone, Copy)]
+pub(super) struct Moved<'a> {
+    pub before: &'a HandoffRow,
+    pub after: &'a HandoffRow,
+    pub roster: &'a Roster,
+    pub stats: &'a LiveStats,
 }
 
 /// Append a lifecycle event and the outbox deliveries it calls for.
@@ -143,6 +153,7 @@ impl Desk {
         let mut h = current.clone();
         let now = self.clock.now_ms();
         transitions::accept(&mut h, agent, now).map_err(|r| DeskError::Conflict(r.0))?;
+        let room = self.accept_rule(tenant, config, &current, agent).await?;
         let lock = self.conversation_lock(tenant, &current.conversation_id);
         let _guard = lock.lock().await;
         let mut conversation = self
@@ -167,9 +178,10 @@ impl Desk {
             json!({"handoff": h, "agent_id": agent, "notice": notice}),
             now,
         );
-        // Any agent on the roster may accept (who may is issue 16 item 9, not decided yet).
-        w.handoff_updates
-            .push(transitions::update(&current, None, &h));
+        let mut update = transitions::update(&current, None, &h);
+        // Picked from the queue: the seat must still be free when the accept commits.
+        update.room = room;
+        w.handoff_updates.push(update);
         w.conversation = Some(conversation);
         w.idempotency = record;
         match self.commit(tenant, w).await {
@@ -177,15 +189,47 @@ impl Desk {
                 self.metrics.waited(config, &h.queue, now - h.opened_ms);
                 Ok(h)
             }
-            Err(DeskError::Conflict(_)) => {
+            Err(DeskError::Conflict(m)) => {
                 let now_row = self.load_handoff(tenant, id).await?;
                 Err(DeskError::Conflict(match now_row.accepted_by {
                     Some(who) => format!("handoff `{id}` was already accepted by `{who}`"),
+                    // Unchanged: the seat was filled meanwhile (the store says so).
+                    None if now_row.state == current.state
+                        && now_row.offered_to == current.offered_to =>
+                    {
+                        m
+                    }
                     None => format!("handoff `{id}` is {}", now_row.state.as_str()),
                 }))
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Whether `agent` may accept `h` now by the accept rule (`transitions::may_accept`),
+    /// with their presence and load as they are: the seat the accept takes, or 403 (offline)
+    /// / 409 (offered to someone else, no room) saying why.
+    pub(super) async fn accept_rule(
+        &self,
+        tenant: &str,
+        config: &TenantConfig,
+        h: &HandoffRow,
+        agent: &str,
+    ) -> Result<Option<Room>, DeskError> {
+        let (presence, stats) = (
+            self.store.presence(tenant).await?,
+            self.store.live_stats(tenant).await?,
+        );
+        let roster = roster::build(config, &presence, &stats);
+        let Some(a) = roster.agents.iter().find(|a| a.id == agent) else {
+            return Err(DeskError::Forbidden(format!(
+                "`{agent}` is not on the tenant's roster"
+            )));
+        };
+        transitions::may_accept(h, a).map_err(|r| match r {
+            NotTheirs::Offline(m) => DeskError::Forbidden(m),
+            NotTheirs::OfferedToOther(m) | NotTheirs::Full(m) => DeskError::Conflict(m),
+        })
     }
 
     /// An agent declines an offer (or it timed out): offer to the next on the route, or queue.
@@ -225,10 +269,13 @@ impl Desk {
         let (kind, mut data) = placed_event(&h);
         let lock = self.conversation_lock(tenant, &current.conversation_id);
         let guard = lock.lock().await;
-        if reroute::nobody_reached(&current, &h) {
-            let notice = self
-                .tell_nobody_reached(tenant, config, &h, &mut w, now)
-                .await?;
+        let moved = Moved {
+            before: &current,
+            after: &h,
+            roster: &roster,
+            stats: &stats,
+        };
+        if let Some(notice) = self.tell_moved(tenant, config, moved, &mut w, now).await? {
             data["notice"] = json!(notice);
         }
         push_event(
@@ -249,31 +296,60 @@ impl Desk {
         Ok(h)
     }
 
-    /// Tell the customer of an emergency that nobody took (the page, or the offer): the
-    /// `emergency_waiting` notice after hours, `emergency_unstaffed` in hours (each with the
-    /// emergency phone) as a message of the conversation; the caller puts it on the
-    /// `handoff.queued` event too (an SMS customer gets it from there).
-    async fn tell_nobody_reached(
+    /// Tell the customer where their handoff went (a decline, a timed-out offer, a promotion
+    /// from the queue): the notice for its new place ([`notice::moved_kind`]) in their
+    /// language, with the new agent's first name and the wait, as a message of the
+    /// conversation; the caller puts it on the `handoff.offered` / `handoff.queued` event of
+    /// the same write (an SMS customer gets it from there, once). `None` when nothing the
+    /// customer would care about changed, or the words are the ones they were just told
+    /// (`emergency` again for another agent), except that an emergency nobody was reached for
+    /// is always told (with the emergency phone). Call with the conversation's lock held.
+    pub(super) async fn tell_moved(
         &self,
         tenant: &str,
         config: &TenantConfig,
-        h: &HandoffRow,
+        moved: Moved<'_>,
         w: &mut WriteSet,
         now: i64,
-    ) -> Result<Notice, DeskError> {
-        let mut conversation = self.conversation_of(tenant, &h.conversation_id).await?;
+    ) -> Result<Option<Notice>, DeskError> {
+        let Moved {
+            before,
+            after,
+            roster,
+            stats,
+        } = moved;
         let open = config.clock_at(self.clock.now()).open;
+        let Some(kind) = notice::moved_kind(before, after, roster, open) else {
+            return Ok(None);
+        };
+        let wait = self.wait_for(tenant, after, roster, stats).await?;
         let notice = notice::render(
             config,
-            notice::waiting_kind(open),
-            Language::of_tags(&h.tags),
-            None,
-            None,
+            kind,
+            Language::of_tags(&after.tags),
+            after.offered_to.as_deref(),
+            Some(wait),
             self.clock.now(),
         );
+        let messages = self.store.messages(tenant, &after.conversation_id).await?;
+        let last_told = messages.iter().rev().find(|m| {
+            m.message.role == Role::System
+                && m.message
+                    .intent
+                    .as_deref()
+                    .is_some_and(|i| i.starts_with("notice."))
+        });
+        let repeated = last_told.is_some_and(|m| m.message.text == notice.text);
+        if repeated && !reroute::nobody_reached(before, after) {
+            return Ok(None);
+        }
+        let mut conversation = match w.conversation.take() {
+            Some(c) => c,
+            None => self.conversation_of(tenant, &after.conversation_id).await?,
+        };
         push_notice_message(w, &mut conversation, &notice, now);
         w.conversation = Some(conversation);
-        Ok(notice)
+        Ok(Some(notice))
     }
 
     /// The accepting agent writes to the customer.
@@ -344,7 +420,7 @@ impl Desk {
         };
         transitions::close(&mut h, agent, to, now).map_err(|r| DeskError::Conflict(r.0))?;
         let lock = self.conversation_lock(tenant, &current.conversation_id);
-        let _guard = lock.lock().await;
+        let guard = lock.lock().await;
         let mut conversation = self
             .conversation_of(tenant, &current.conversation_id)
             .await?;
@@ -392,6 +468,8 @@ impl Desk {
             .push(transitions::update(&current, Some(agent), &h));
         w.conversation = Some(conversation);
         self.commit(tenant, w).await?;
+        // Promotion locks the conversations it tells: never while holding this one.
+        drop(guard);
         self.promote(tenant).await?;
         Ok(h)
     }

@@ -44,6 +44,22 @@ pub fn kind_for(h: &HandoffRow, roster: &Roster, open: bool) -> NoticeKind {
     }
 }
 
+/// What to tell the customer when their handoff moved from `before` to `after` without a
+/// person taking it (a promotion from the queue, a declined or timed-out offer re-routed):
+/// the notice [`kind_for`] the new place, or `None` when the place the customer would care
+/// about did not change (the same state and the same agent). The caller also skips a notice
+/// whose text the customer was just told (e.g. `emergency` again for another agent).
+pub fn moved_kind(
+    before: &HandoffRow,
+    after: &HandoffRow,
+    roster: &Roster,
+    open: bool,
+) -> Option<NoticeKind> {
+    let waiting = matches!(after.state, HandoffState::Offered | HandoffState::Queued);
+    let same = before.state == after.state && before.offered_to == after.offered_to;
+    (waiting && !same).then(|| kind_for(after, roster, open))
+}
+
 /// The notice of an emergency that waits with nobody offered or paged.
 pub fn waiting_kind(open: bool) -> NoticeKind {
     if open {

@@ -1,14 +1,16 @@
 //! The queue: waiting handoffs are offered to agents as they get room, most urgent and
 //! oldest first, each to someone the tenant's routing policy returns for the roster as it
-//! is now; offers that ran out are moved on.
+//! is now; offers that ran out are moved on. The customer is told who is coming.
 
 use super::desk::{Desk, DeskError};
-use super::lifecycle::push_event;
+use super::lifecycle::{push_event, Moved};
 use super::reroute::{is_emergency, pages_offline};
 use super::roster;
 use super::transitions::{self, placed_event};
 use crate::store::*;
-use baton_plugin_sdk::{Agent, Presence};
+use crate::tenants::TenantVersion;
+use baton_plugin_sdk::{Agent, Presence, Roster};
+use serde_json::json;
 
 /// Whether `a` could be offered `h` now: not declined, and with room (an emergency: present,
 /// or on call and pageable, as the routing policy may overflow capacity for one).
@@ -75,73 +77,101 @@ impl Desk {
                 .then(a.opened_ms.cmp(&b.opened_ms))
         });
         let mut promoted = 0;
-        let now = self.clock.now_ms();
         for current in queued {
-            let page = pages_offline(&current);
-            // Ask the policy only when someone could take it: a round costs nothing while
-            // nobody has room.
-            if !roster.agents.iter().any(|a| could_take(a, &current, page)) {
-                continue;
-            }
-            let mut h = current.clone();
-            let mut w = WriteSet::default();
-            let faulted = self
-                .reroute(tenant, &version, &mut h, &roster, &mut w)
-                .await?;
-            let route = h.route.clone();
-            let chosen = route.iter().find(|id| {
-                roster
-                    .agents
-                    .iter()
-                    .any(|a| &a.id == *id && could_take(a, &h, page))
-            });
-            let agent = match chosen {
-                Some(agent) => agent.clone(),
-                // The fault moved it to the fallback queue: record that once.
-                None if faulted && current.queue != h.queue => {
-                    w.handoff_updates
-                        .push(transitions::update(&current, None, &h));
-                    let _ = self.commit(tenant, w).await;
-                    continue;
+            if let Some(agent) = self
+                .promote_one(tenant, &version, &current, &roster, &stats)
+                .await?
+            {
+                promoted += 1;
+                if let Some(a) = roster.agents.iter_mut().find(|a| a.id == agent) {
+                    a.load += 1;
                 }
-                // The policy returns nobody who can take it now: it keeps waiting.
-                None => continue,
-            };
-            transitions::offer(&mut h, &agent, &roster, config, now);
-            let (kind, data) = placed_event(&h);
-            push_event(
-                &mut w,
-                config,
-                kind,
-                Some(&h),
-                &h.conversation_id,
-                data,
-                now,
-            );
-            let mut update = transitions::update(&current, None, &h);
-            // The seat is taken only if it is still free when the offer commits: another
-            // host's round, or an accept, may have filled it since the roster was read.
-            // An emergency may overflow capacity (the policy's call), so it takes none.
-            if !is_emergency(&h) {
-                update.room = roster.agents.iter().find(|a| a.id == agent).map(|a| Room {
-                    agent: agent.clone(),
-                    capacity: a.capacity,
-                });
-            }
-            w.handoff_updates.push(update);
-            match self.commit(tenant, w).await {
-                Ok(_) => {
-                    promoted += 1;
-                    if let Some(a) = roster.agents.iter_mut().find(|a| a.id == agent) {
-                        a.load += 1;
-                    }
-                }
-                // Accepted or changed meanwhile (here or on another host): next round.
-                Err(DeskError::Conflict(_) | DeskError::Raced(_)) => {}
-                Err(e) => return Err(e),
             }
         }
         Ok(promoted)
+    }
+
+    /// Offer the queued handoff `current` to the first agent the routing policy returns who
+    /// could take it now, and tell the customer who is coming (in the same write, on the
+    /// `handoff.offered` event too). Returns the agent when the offer committed.
+    async fn promote_one(
+        &self,
+        tenant: &str,
+        version: &TenantVersion,
+        current: &HandoffRow,
+        roster: &Roster,
+        stats: &LiveStats,
+    ) -> Result<Option<String>, DeskError> {
+        let config = &version.config;
+        let page = pages_offline(current);
+        // Ask the policy only when someone could take it: a round costs nothing while
+        // nobody has room.
+        if !roster.agents.iter().any(|a| could_take(a, current, page)) {
+            return Ok(None);
+        }
+        let mut h = current.clone();
+        let mut w = WriteSet::default();
+        let faulted = self
+            .reroute(tenant, version, &mut h, roster, &mut w)
+            .await?;
+        let chosen = h.route.iter().find(|id| {
+            roster
+                .agents
+                .iter()
+                .any(|a| &a.id == *id && could_take(a, &h, page))
+        });
+        let agent = match chosen {
+            Some(agent) => agent.clone(),
+            // The fault moved it to the fallback queue: record that once.
+            None if faulted && current.queue != h.queue => {
+                w.handoff_updates
+                    .push(transitions::update(current, None, &h));
+                let _ = self.commit(tenant, w).await;
+                return Ok(None);
+            }
+            // The policy returns nobody who can take it now: it keeps waiting.
+            None => return Ok(None),
+        };
+        let now = self.clock.now_ms();
+        transitions::offer(&mut h, &agent, roster, config, now);
+        let (kind, mut data) = placed_event(&h);
+        let lock = self.conversation_lock(tenant, &h.conversation_id);
+        let _guard = lock.lock().await;
+        let moved = Moved {
+            before: current,
+            after: &h,
+            roster,
+            stats,
+        };
+        if let Some(notice) = self.tell_moved(tenant, config, moved, &mut w, now).await? {
+            data["notice"] = json!(notice);
+        }
+        push_event(
+            &mut w,
+            config,
+            kind,
+            Some(&h),
+            &h.conversation_id,
+            data,
+            now,
+        );
+        let mut update = transitions::update(current, None, &h);
+        // The seat is taken only if it is still free when the offer commits: another
+        // host's round, or an accept, may have filled it since the roster was read.
+        // An emergency may overflow capacity (the policy's call), so it takes none.
+        if !is_emergency(&h) {
+            update.room = roster.agents.iter().find(|a| a.id == agent).map(|a| Room {
+                agent: agent.clone(),
+                capacity: a.capacity,
+            });
+        }
+        w.handoff_updates.push(update);
+        match self.commit(tenant, w).await {
+            Ok(_) => Ok(Some(agent)),
+            // Accepted or changed meanwhile (here or on another host): next round.
+            Err(DeskError::Conflict(_) | DeskError::Raced(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Time out every offer whose reservation ran out: re-route each to the next choice.

@@ -15,16 +15,18 @@
 //! conversation a person is working is never closed under them.
 //!
 //! Invariants kept here: an offer names one agent and an expiry; a queued handoff names
-//! nobody; only the agent an offer is made to may decline it or let it expire; an accepted
-//! handoff names the one agent who has it; a closed handoff has `closed_ms` (and, where the
-//! closer holds the conversation, `closed_seq`: where the trigger's next segment starts, see
-//! `segments.rs`). The desk
-//! (`lifecycle.rs`, `ingest.rs`) and the queue (`queue.rs`, run by the background loop)
-//! change handoffs only through these functions.
+//! nobody; only the agent an offer is made to may accept it (an emergency: anyone), decline
+//! it or let it expire; a handoff is picked from the queue only by an agent signed in with
+//! room (`may_accept`); an accepted handoff names the one agent who has it; a closed handoff
+//! has `closed_ms` (and, where the closer holds the conversation, `closed_seq`: where the
+//! trigger's next segment starts, see `segments.rs`). The desk (`lifecycle.rs`,
+//! `ingest.rs`) and the queue (`queue.rs`, run by the background loop) change handoffs only
+//! through these functions.
 
+use super::reroute::is_emergency;
 use crate::config::{TenantConfig, WebhookEvent};
-use crate::store::{HandoffRow, HandoffState, HandoffUpdate};
-use baton_plugin_sdk::{Presence, Roster};
+use crate::store::{HandoffRow, HandoffState, HandoffUpdate, Room};
+use baton_plugin_sdk::{Agent, Presence, Roster};
 use serde_json::json;
 
 /// A transition refused by its guard, in words for a conflict answer.
@@ -125,6 +127,62 @@ pub(crate) fn accept(h: &mut HandoffRow, agent: &str, now_ms: i64) -> Result<(),
     h.offered_to = None;
     h.offer_expires_ms = None;
     Ok(())
+}
+
+/// Why an agent may not accept a handoff they are on the roster for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NotTheirs {
+    /// It is offered to someone else (a conflict: it may come back to the queue).
+    OfferedToOther(String),
+    /// They are offline in the inbox (forbidden until they sign in).
+    Offline(String),
+    /// They hold as many handoffs as their capacity (a conflict: finishing one makes room).
+    Full(String),
+}
+
+/// The accept rule (issue 16 item 9): who may accept `h`, waiting to be accepted, as `agent`
+/// (on the roster, with their live presence and load).
+///
+/// - An emergency (urgent, or reason `emergency`): anyone on the roster, offered to them or
+///   not, whatever their presence or load: nobody is ever kept from taking an emergency
+///   (accepting it is being present, e.g. from a page's link).
+/// - An offer: only the agent it is offered to (the offer already holds their seat).
+/// - A queued handoff: an agent signed in (`available` or `busy`, not `offline`) with room
+///   (fewer accepted and offered handoffs than their capacity). Returns the seat the accept
+///   takes, checked again in the store's transaction.
+///
+/// Any other state is left to [`accept`] to refuse.
+pub(crate) fn may_accept(h: &HandoffRow, agent: &Agent) -> Result<Option<Room>, NotTheirs> {
+    if is_emergency(h) {
+        return Ok(None);
+    }
+    match h.state {
+        HandoffState::Offered => match h.offered_to.as_deref() {
+            Some(to) if to == agent.id => Ok(None),
+            to => Err(NotTheirs::OfferedToOther(format!(
+                "handoff `{}` is offered to `{}`: only they can accept it until they decline \
+                 it or the offer runs out",
+                h.id,
+                to.unwrap_or("someone")
+            ))),
+        },
+        HandoffState::Queued if agent.presence == Presence::Offline => {
+            Err(NotTheirs::Offline(format!(
+                "`{}` is offline: set your presence to available to take a handoff from the \
+                 queue",
+                agent.id
+            )))
+        }
+        HandoffState::Queued if agent.load >= agent.capacity => Err(NotTheirs::Full(format!(
+            "`{}` has no room: {} held, capacity {}; finish one to take another",
+            agent.id, agent.load, agent.capacity
+        ))),
+        HandoffState::Queued => Ok(Some(Room {
+            agent: agent.id.clone(),
+            capacity: agent.capacity,
+        })),
+        _ => Ok(None),
+    }
 }
 
 /// `decline` / `expire`: the agent an offer is made to passes on it (anyone present may

@@ -10,8 +10,9 @@ fn deliver_to(w: &mut WriteSet, event: usize, to: Destination) {
 }
 
 /// Add the deliveries event `index` of `w` calls for: the tenant's webhooks that want its
-/// kind, the customer's phone for an SMS conversation's replies and notices, and the offered
-/// agent's alerts (called by the desk with each lifecycle event it writes).
+/// kind, the customer's phone for an SMS conversation's replies and notices (an event's
+/// `notice`, where it has one), and the offered agent's alerts (called by the desk with each
+/// lifecycle event it writes).
 pub(crate) fn push(
     w: &mut WriteSet,
     config: &TenantConfig,
@@ -35,7 +36,10 @@ pub(crate) fn push(
             WebhookEvent::HandoffOpened
             | WebhookEvent::HandoffAccepted
             | WebhookEvent::HandoffHandedBack
-            | WebhookEvent::HandoffQueued => data["notice"]["text"].is_string(),
+            | WebhookEvent::HandoffQueued
+            // A re-route or a promotion tells the customer who is coming now; the offer made
+            // when the handoff opens carries no notice (`handoff.opened` has it).
+            | WebhookEvent::HandoffOffered => data["notice"]["text"].is_string(),
             _ => false,
         };
         if wanted {

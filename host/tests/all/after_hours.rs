@@ -324,14 +324,17 @@ async fn an_unanswered_page_goes_to_the_next_on_call_agent_then_the_customer_is_
     let mut told = Vec::new();
     for _ in 0..100 {
         told = notices(&h, &channel, "night-2").await;
-        if told.len() == 2 {
+        if told.len() == 3 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Each move was told: Sam paged, then Lee paged (by name), then nobody left.
     let kinds: Vec<&str> = told.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(kinds, ["paged", "emergency_waiting"], "{told:?}");
-    let text = &told[1].1;
+    assert_eq!(kinds, ["paged", "paged", "emergency_waiting"], "{told:?}");
+    assert!(told[0].1.contains("paged Sam"), "{told:?}");
+    assert!(told[1].1.contains("paged Lee"), "{told:?}");
+    let text = &told[2].1;
     assert!(text.contains("nobody on call can be reached"), "{text}");
     assert!(text.contains("+15555550199"), "{text}");
     let (_, packet) = h.get(&format!("/v1/handoffs/{id}"), &lee).await;
@@ -550,4 +553,59 @@ async fn an_accept_link_works_once_under_racing_taps_and_expires_after_an_hour()
             .contains("expired"),
         "{gone}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accept_link_follows_the_accept_rule_once_the_offer_moved_on() {
+    let tenant = open_all_day("Rule Plumbing");
+    let (h, mut mail) = host(&[("rule-plumbing", &tenant)]).await;
+    let channel = h.channel("rule-plumbing").await;
+    let sam = h.agent("rule-plumbing", "sam").await;
+    let jo = h.agent("rule-plumbing", "jo").await;
+    h.available(&sam, "sam").await;
+    h.available(&jo, "jo").await;
+    let opened = h.customer_says(&channel, "rule-1", ROUTINE).await;
+    let id = opened["handoff"]["id"].as_str().unwrap().to_string();
+    let first = opened["handoff"]["offered_to"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (key, other, other_key) = if first == "sam" {
+        (&sam, "jo", &jo)
+    } else {
+        (&jo, "sam", &sam)
+    };
+    let token = token_in(
+        &mail_to(&mut mail, &format!("{first}@night.example")).await,
+        &h.url,
+    );
+    let link = format!("/v1/accept-links/{token}");
+
+    // The first choice passes: the offer is the next agent's now, and the link says so.
+    let (s, moved) = h
+        .post(&format!("/v1/handoffs/{id}/decline"), key, json!({}))
+        .await;
+    assert_eq!(s, 200, "{moved}");
+    assert_eq!(moved["offered_to"], other, "{moved}");
+    let (s, page) = h.call("GET", &link, None, None).await;
+    assert_eq!(s, 200, "{page}");
+    assert_eq!(page["acceptable"], false, "{page}");
+    let why = page["why_not"].as_str().unwrap_or_default();
+    assert!(why.contains(&format!("is offered to `{other}`")), "{page}");
+    let (s, refused) = h.call("POST", &format!("{link}/accept"), None, None).await;
+    assert_eq!(s, 409, "{refused}");
+
+    // The next one passes too: it waits in the queue, and the link's agent, signed in with
+    // room, may take it from there.
+    let (s, queued) = h
+        .post(&format!("/v1/handoffs/{id}/decline"), other_key, json!({}))
+        .await;
+    assert_eq!(s, 200, "{queued}");
+    assert_eq!(queued["state"], "queued", "{queued}");
+    let (_, page) = h.call("GET", &link, None, None).await;
+    assert_eq!(page["acceptable"], true, "{page}");
+    assert!(page["why_not"].is_null(), "{page}");
+    let (s, accepted) = h.call("POST", &format!("{link}/accept"), None, None).await;
+    assert_eq!(s, 200, "{accepted}");
+    assert_eq!(accepted["handoff"]["accepted_by"], first.as_str());
 }

@@ -56,8 +56,13 @@ pub(crate) async fn stub_twilio() -> (String, Arc<Mutex<Vec<Sent>>>) {
 pub(crate) fn sms_tenant(api_base: &str) -> String {
     let acme = std::fs::read_to_string(crate::support::root().join("policies/acme-plumbing.toml"))
         .unwrap();
+    with_sms(&acme, api_base)
+}
+
+/// Tenant file `base` with an SMS bridge to the stub at `api_base`.
+pub(crate) fn with_sms(base: &str, api_base: &str) -> String {
     format!(
-        "{acme}\n[sms]\nprovider = \"twilio\"\naccount_sid = \"{SID}\"\nauth_token_env = \"{TOKEN_ENV}\"\nfrom = \"{NUMBER}\"\napi_base = \"{api_base}\"\n"
+        "{base}\n[sms]\nprovider = \"twilio\"\naccount_sid = \"{SID}\"\nauth_token_env = \"{TOKEN_ENV}\"\nfrom = \"{NUMBER}\"\napi_base = \"{api_base}\"\n"
     )
 }
 
@@ -373,4 +378,55 @@ async fn texts_go_only_to_numbers_that_texted_in() {
         .filter(|(_, _, f)| f.iter().any(|(k, v)| k == "To" && v == STRANGER))
         .count();
     assert_eq!(to_stranger, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sms_customer_is_texted_who_is_coming_when_an_offer_moves_on() {
+    std::env::set_var(TOKEN_ENV, TOKEN);
+    let (api_base, sent) = stub_twilio().await;
+    let tenant = with_sms(&crate::notices::patient_tenant(), &api_base);
+    let h = TestHost::start(&[("textco", &tenant)]).await;
+    let sam = h.agent("textco", "sam").await;
+    let jo = h.agent("textco", "jo").await;
+    h.available(&sam, "sam").await;
+    h.available(&jo, "jo").await;
+    let (s, body) = signed(&h, &inbound(DANA, "can I please talk to a real person", 1)).await;
+    assert_eq!(s, 200, "{body}");
+    let (_, conv) = h.get(&format!("/v1/conversations/sms:{DANA}"), &sam).await;
+    let handoff = &conv["open_handoff"];
+    let id = handoff["id"].as_str().unwrap().to_string();
+    let first = handoff["offered_to"].as_str().unwrap().to_string();
+    texted(&sent, DANA, "I'm connecting you with").await;
+
+    let (key, next, name) = if first == "sam" {
+        (&sam, "jo", "Jo")
+    } else {
+        (&jo, "sam", "Sam")
+    };
+    let (s, moved) = h
+        .post(&format!("/v1/handoffs/{id}/decline"), key, json!({}))
+        .await;
+    assert_eq!(s, 200, "{moved}");
+    assert_eq!(moved["offered_to"], next, "{moved}");
+    let want = format!("I'm connecting you with {name} from Acme Plumbing now.");
+    texted(&sent, DANA, &want).await;
+    // Told once: the decline's own event texts nothing.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let to_dana = |needle: &str| {
+        sent.lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, _, f)| {
+                f.iter().any(|(k, v)| k == "To" && v == DANA)
+                    && f.iter().any(|(k, v)| k == "Body" && v.contains(needle))
+            })
+            .count()
+    };
+    assert_eq!(to_dana(&want), 1, "{:?}", sent.lock().unwrap());
+    assert_eq!(
+        to_dana("I'm connecting you with"),
+        2,
+        "{:?}",
+        sent.lock().unwrap()
+    );
 }

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 mod abandon;
+mod accept_rule;
 
 pub(crate) fn quick_tenant() -> String {
     std::fs::read_to_string(crate::support::root().join("policies/acme-plumbing.toml"))

@@ -128,13 +128,16 @@ async fn an_accept_race_across_hosts_has_one_winner() {
     hosts[0].available(&sam, "sam").await;
     for round in 0..6 {
         let conversation = format!("race-{round}");
+        // An emergency, so both may take it whoever it is offered to (the accept rule):
+        // the race is between two agents allowed to win it.
         let opened = hosts[round % 3]
             .customer_says(
                 &channel,
                 &conversation,
-                "can I talk to a real person please",
+                "I smell gas near the water heater, it's really strong",
             )
             .await;
+        assert_eq!(opened["handoff"]["priority"], "urgent", "{opened}");
         let id = opened["handoff"]["id"].as_str().unwrap().to_string();
         let path = format!("/v1/handoffs/{id}/accept");
         let (a, b) = tokio::join!(

@@ -399,6 +399,8 @@ async fn handoffs_count_on_the_day_they_opened_whenever_the_conversation_started
     clock.advance_ms(2 * 86_400_000);
     let second = ask("can I talk to a person about the water heater quote").await;
     assert_ne!(first, second);
+    // Jo signs in (only an agent signed in picks a handoff from the queue) and takes it.
+    h.available(&jo, "jo").await;
     let (s, _) = h
         .post(&format!("/v1/handoffs/{second}/accept"), &jo, json!({}))
         .await;

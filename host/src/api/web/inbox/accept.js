@@ -52,12 +52,14 @@
       $("offer-said").hidden = false;
     }
     if (!body.acceptable) {
-      $("offer-state").textContent = "It is " + body.state.replace(/_/g, " ") + " now and can't be accepted.";
+      $("offer-state").textContent = body.why_not
+        ? "You can't accept it now: " + body.why_not
+        : "It is " + body.state.replace(/_/g, " ") + " now and can't be accepted.";
       $("accept-btn").disabled = true;
     } else if (body.state === "queued") {
       $("offer-state").textContent = "The offer to you ran out; it is waiting in the queue, and you can still take it.";
     } else if (body.offered_to && body.offered_to !== body.agent_id) {
-      $("offer-state").textContent = "It is offered to someone else now; you can still take it.";
+      $("offer-state").textContent = "It is offered to someone else now; it is an emergency, so you can still take it.";
     }
     show("offer");
   }

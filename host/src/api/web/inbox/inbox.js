@@ -121,6 +121,9 @@
         if (who) return who[1] === (S.me && S.me.agent_id) ? "You already hold this handoff." : `Too late: ${agentName(who[1])} already took this handoff.`;
         if (/is not accepted by/.test(m)) return "You no longer hold this handoff: it was closed or handed back.";
         if (/is not offered to/.test(m)) return "This offer is no longer yours: it timed out or moved on.";
+        const to = /is offered to `([^`]+)`/.exec(m);
+        if (to) return `${agentName(to[1])} has this offer; it comes back to the queue if they decline or don't answer.`;
+        if (/has no room/.test(m)) return `You are at your capacity: ${m}`;
         const st = /is (\w+)$/.exec(m);
         if (st) return `This handoff is already ${words(st[1])}.`;
         return `Someone got there first: ${e.message}`;
@@ -614,18 +617,27 @@
     for (const id of ["reply-error", "resolve-error"]) $(id).hidden = true;
   }
 
+  // The accept rule (see README, "Who may accept"): an offer is its agent's, an emergency
+  // anyone's; a queued handoff anyone's signed in with room (the server says if not).
+  function isEmergency(h) { return h.priority === "urgent" || h.reason === "emergency"; }
+  function mayTake(h) {
+    return h.state === "queued" || (h.state === "offered" && (h.offered_to === S.me.agent_id || isEmergency(h)));
+  }
+
   function renderState(h) {
     const st = $("h-state");
     const waiting = isWaiting(h);
     $("h-actions").hidden = !waiting;
-    $("accept-btn").disabled = !waiting;
+    $("accept-btn").disabled = !(waiting && mayTake(h));
     $("decline-btn").hidden = !(h.state === "offered" && h.offered_to === S.me.agent_id);
     if (h.state === "offered" && h.offered_to === S.me.agent_id) {
       st.dataset.kind = "offer";
       st.replaceChildren("Offered to you · ", el("span", { "data-until": h.offer_expires_ms, text: `${Math.max(0, Math.ceil((h.offer_expires_ms - now()) / 1000))} s left` }), " to accept");
     } else if (h.state === "offered") {
       st.dataset.kind = "offer";
-      st.textContent = `Offered to ${agentName(h.offered_to)}; you can still take it.`;
+      st.textContent = isEmergency(h)
+        ? `Offered to ${agentName(h.offered_to)}; it is an emergency, so you can still take it.`
+        : `Offered to ${agentName(h.offered_to)}; it comes back to the queue if they decline or don't answer.`;
     } else if (h.state === "queued") {
       st.dataset.kind = "queued";
       st.textContent = `Waiting in the ${words(h.queue)} queue for anyone.`;
