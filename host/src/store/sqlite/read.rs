@@ -121,16 +121,30 @@ impl Store for SqliteStore {
         tenant: &str,
         conversation: &str,
     ) -> Result<Vec<MessageRow>, StoreError> {
+        self.messages_tail(tenant, conversation, None, None).await
+    }
+
+    async fn messages_tail(
+        &self,
+        tenant: &str,
+        conversation: &str,
+        before: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<Vec<MessageRow>, StoreError> {
         let (tenant, conversation) = (tenant.to_string(), conversation.to_string());
+        let before = before.unwrap_or(i64::MAX);
+        // SQLite reads a negative LIMIT as none.
+        let limit = limit.map_or(-1, i64::from);
         self.read_short(move |conn| {
             let mut stmt = conn
                 .prepare_cached(
-                    "SELECT seq, role, text, at_ms, intent, confidence, agent_id FROM messages
-                     WHERE tenant = ?1 AND conversation_id = ?2 ORDER BY seq",
+                    "SELECT * FROM (SELECT seq, role, text, at_ms, intent, confidence, agent_id
+                     FROM messages WHERE tenant = ?1 AND conversation_id = ?2 AND seq < ?3
+                     ORDER BY seq DESC LIMIT ?4) ORDER BY seq",
                 )
                 .map_err(db_error)?;
             let rows = stmt
-                .query_map(params![tenant, conversation], message_row)
+                .query_map(params![tenant, conversation, before, limit], message_row)
                 .map_err(db_error)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db_error)?;
