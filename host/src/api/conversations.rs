@@ -66,7 +66,12 @@ pub async fn post_event(
 ) -> Result<Response, Refused> {
     caller.require(&[KeyRole::Channel])?;
     let tenant = caller.tenant()?;
-    let per_minute = state.desk.version(tenant)?.config.limits.messages_per_minute;
+    let per_minute = state
+        .desk
+        .version(tenant)?
+        .config
+        .limits
+        .messages_per_minute;
     limits.check(Scope::Key, per_minute, tenant, &caller.key_id)?;
     let key = match headers.get("idempotency-key") {
         None => None,
@@ -172,9 +177,7 @@ pub async fn get_conversation(
     let mut messages = store
         .messages_tail(tenant, &id, page.before, page.limit.map(|l| l + 1))
         .await?;
-    let older = page
-        .limit
-        .is_some_and(|l| messages.len() > l as usize);
+    let older = page.limit.is_some_and(|l| messages.len() > l as usize);
     if older {
         messages.remove(0);
     }

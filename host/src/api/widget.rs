@@ -156,7 +156,12 @@ pub async fn post_message(
         let per_minute = quota.widget_ip_requests_per_minute;
         limits.check(Scope::Address, per_minute, tenant, &addr.to_string())?;
     }
-    limits.check(Scope::Session, quota.widget_messages_per_minute, tenant, &id)?;
+    limits.check(
+        Scope::Session,
+        quota.widget_messages_per_minute,
+        tenant,
+        &id,
+    )?;
     let fresh = desk.store().conversation(tenant, &id).await?.is_none();
     let customer = match body.customer {
         Some(v) => Some(Customer {

@@ -368,16 +368,20 @@ pub(crate) fn ranged(
 }
 
 /// `[limits]`, each key range-checked, defaults for what the file leaves out.
-fn limits(
-    file: &Path,
-    text: &str,
-    l: &RawLimits,
-    errors: &mut Vec<Diagnostic>,
-) -> Limits {
+fn limits(file: &Path, text: &str, l: &RawLimits, errors: &mut Vec<Diagnostic>) -> Limits {
     let d = Limits::default();
     let abandon_after_secs = abandon_after(file, text, &l.abandon_after_secs, errors);
     let mut r = |v: &Option<Spanned<i64>>, key: &str, min: i64, max: i64, default: u32| {
-        ranged(file, text, v, &format!("limits.{key}"), min, max, default, errors)
+        ranged(
+            file,
+            text,
+            v,
+            &format!("limits.{key}"),
+            min,
+            max,
+            default,
+            errors,
+        )
     };
     Limits {
         memory_mib: r(&l.memory_mib, "memory_mib", 1, 512, d.memory_mib),

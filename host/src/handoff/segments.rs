@@ -220,16 +220,25 @@ mod tests {
         let messages: Vec<MessageRow> = (0..6).map(|i| row(i, Role::Customer, i * 10)).collect();
         let newest = || row(6, Role::Customer, 60).message;
         // No handoffs: the last three, the prompting message among them.
-        assert_eq!(texts(&window(&messages, &[], newest(), 3, 1 << 20)), "m4 m5 m6");
+        assert_eq!(
+            texts(&window(&messages, &[], newest(), 3, 1 << 20)),
+            "m4 m5 m6"
+        );
         // A handoff closed before the window: its marker leads what is left.
         let closed = handoff("a", 0, HandoffState::Resolved, Some((15, Some(2))));
         assert_eq!(
-            texts(&window(&messages, &[closed.clone()], newest(), 3, 1 << 20)),
+            texts(&window(
+                &messages,
+                std::slice::from_ref(&closed),
+                newest(),
+                3,
+                1 << 20
+            )),
             "|a m4 m5 m6"
         );
-        // Inside the window, the marker stays where it is.
+        // Inside the window, the marker stays where it is (and counts).
         assert_eq!(
-            texts(&window(&messages, &[closed], newest(), 6, 1 << 20)),
+            texts(&window(&messages, &[closed], newest(), 7, 1 << 20)),
             "m1 |a m2 m3 m4 m5 m6"
         );
         // The byte cap cuts from the oldest; the prompting message always stays.

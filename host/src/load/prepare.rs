@@ -127,7 +127,8 @@ mod tests {
             "name = \"A\"\n[limits]\nmessages_per_minute = 0 # lifted by `baton load prepare`\ndeadline_ms = 20\n"
         );
         let without = unlimited("name = \"A\"\n");
-        assert!(without.ends_with("[limits]\nmessages_per_minute = 0 # lifted by `baton load prepare`\n"));
+        assert!(without
+            .ends_with("[limits]\nmessages_per_minute = 0 # lifted by `baton load prepare`\n"));
     }
 
     #[test]

@@ -226,8 +226,13 @@ async fn a_channel_key_flood_gets_429s_and_every_accepted_message_is_stored() {
     .await;
     assert_eq!(status, 201, "{body}");
     clock.advance_ms(6_000);
-    let (status, _, body) =
-        post_event(&h, &channel, "later", json!({"role": "customer", "text": "hi"})).await;
+    let (status, _, body) = post_event(
+        &h,
+        &channel,
+        "later",
+        json!({"role": "customer", "text": "hi"}),
+    )
+    .await;
     assert_eq!(status, 201, "{body}");
 }
 
@@ -362,8 +367,13 @@ async fn a_long_conversation_still_gets_a_decision_from_the_stock_trigger() {
     let filler = "the pipes are fine today. ".repeat(300);
     for n in 0..199 {
         let text = format!("{n}: {filler}");
-        let (status, _, body) =
-            post_event(&h, &channel, "long-stock", json!({"role": "bot", "text": text})).await;
+        let (status, _, body) = post_event(
+            &h,
+            &channel,
+            "long-stock",
+            json!({"role": "bot", "text": text}),
+        )
+        .await;
         assert_eq!(status, 201, "{body}");
     }
     let (status, _, body) = post_event(

@@ -122,10 +122,8 @@ impl TriggerPolicy for Chaos {
                     .first()
                     .map(|f| f.text.chars().take(40).collect())
                     .unwrap_or_default();
-                Decision::stay().because(format!(
-                    "messages={} bytes={bytes} first={first}",
-                    m.len()
-                ))
+                Decision::stay()
+                    .because(format!("messages={} bytes={bytes} first={first}", m.len()))
             }
         }
     }
