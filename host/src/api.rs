@@ -10,6 +10,7 @@ mod events;
 mod extract;
 mod handoffs;
 mod headers;
+mod limits;
 mod live;
 mod me;
 mod metrics;
@@ -171,5 +172,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback)
         .layer(axum::middleware::from_fn(headers::layer))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::Extension(std::sync::Arc::new(
+            limits::RateLimits::new(state.desk.clock().clone()),
+        )))
         .with_state(state)
 }

@@ -69,7 +69,7 @@ pub struct TenantConfig {
     pub notices: Notices,
     /// The number customers are told to call in an emergency (`emergency_phone`).
     pub emergency_phone: Option<String>,
-    /// Plugin limits.
+    /// Plugin limits and limits on what callers send.
     pub limits: Limits,
     /// Where a handoff waits when routing picks nothing better; always one of `queues`.
     pub fallback_queue: String,
@@ -202,6 +202,25 @@ pub struct Limits {
     /// Most decision-log rows kept for the tenant, 1000 to 100000000 (default 1000000);
     /// the oldest go first.
     pub decision_log_max_rows: u32,
+    /// Longest message text a channel may post, in bytes, 1 to 8000 (default 8000, the
+    /// host's ceiling); a longer one is refused whole, never cut.
+    pub max_message_bytes: u32,
+    /// Most messages a conversation may hold, 10 to 1000000 (default 5000); past it a
+    /// channel's next message is refused (422 naming `id`) before anything is stored.
+    pub max_conversation_messages: u32,
+    /// Most messages the trigger policy is shown, newest last, 1 to 1000 (default 50).
+    pub policy_window_messages: u32,
+    /// Most bytes of message text the trigger policy is shown, 1000 to 1048576 (default
+    /// 32768); the message that prompted the call is always shown.
+    pub policy_window_bytes: u32,
+    /// Messages one channel key may post per minute (a burst of this many, refilled
+    /// evenly), 0 for no cap (default 600).
+    pub messages_per_minute: u32,
+    /// Messages one widget session may post per minute, 1 to 10000 (default 20).
+    pub widget_messages_per_minute: u32,
+    /// Widget requests (sessions opened and messages posted) one client address may make
+    /// per minute, 0 for no cap (default 120).
+    pub widget_ip_requests_per_minute: u32,
 }
 
 impl Default for Limits {
@@ -215,6 +234,13 @@ impl Default for Limits {
             evaluations_per_second: 0,
             decision_log_days: 90,
             decision_log_max_rows: 1_000_000,
+            max_message_bytes: 8_000,
+            max_conversation_messages: 5_000,
+            policy_window_messages: 50,
+            policy_window_bytes: 32_768,
+            messages_per_minute: 600,
+            widget_messages_per_minute: 20,
+            widget_ip_requests_per_minute: 120,
         }
     }
 }

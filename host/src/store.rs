@@ -89,6 +89,16 @@ pub trait Store: Send + Sync + 'static {
         conversation: &str,
         from_seq: i64,
     ) -> Result<Vec<MessageRow>, StoreError>;
+    /// The last `limit` messages (all, without one) of a conversation whose seq is below
+    /// `before` (any, without one), oldest first: a bounded read for the trigger's window
+    /// and for paging a transcript.
+    async fn messages_tail(
+        &self,
+        tenant: &str,
+        conversation: &str,
+        before: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<Vec<MessageRow>, StoreError>;
     /// One handoff.
     async fn handoff(&self, tenant: &str, id: &str) -> Result<Option<HandoffRow>, StoreError>;
     /// The open handoff of a conversation, if any.

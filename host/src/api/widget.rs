@@ -4,6 +4,7 @@
 use super::auth::Caller;
 use super::error::{ApiError, Json};
 use super::extract::{Path, Query};
+use super::limits::{ClientAddr, Limits, Refused, Scope};
 use super::live::KeyCheck;
 use super::AppState;
 use crate::channels::{bot, widget};
@@ -36,16 +37,24 @@ pub struct WidgetSession {
 #[utoipa::path(
     post, path = "/v1/widget/sessions", tag = "widget",
     responses((status = 201, body = WidgetSession), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
+              (status = 429, description = "This client address made more than the tenant's `[limits] widget_ip_requests_per_minute`", body = super::error::ErrorBody,
+               headers(("Retry-After" = u64, description = "Seconds until it may try again"))),
               (status = 503, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn open_session(
     State(state): State<AppState>,
+    axum::Extension(limits): Limits,
+    ClientAddr(addr): ClientAddr,
     caller: Caller,
-) -> Result<(StatusCode, axum::Json<WidgetSession>), ApiError> {
+) -> Result<(StatusCode, axum::Json<WidgetSession>), Refused> {
     caller.require(&[KeyRole::Widget])?;
     let tenant = caller.tenant()?;
     let version = state.desk.version(tenant)?;
+    if let Some(addr) = addr {
+        let per_minute = version.config.limits.widget_ip_requests_per_minute;
+        limits.check(Scope::Address, per_minute, tenant, &addr.to_string())?;
+    }
     let (conversation_id, token) = widget::open_session(state.desk.store(), tenant).await?;
     Ok((
         StatusCode::CREATED,
@@ -125,19 +134,35 @@ pub struct WidgetPosted {
     params(("id" = String, Path), ("X-Baton-Session" = String, Header, description = "The session token")),
     request_body = WidgetMessage,
     responses((status = 201, body = WidgetPosted), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody),
-              (status = 403, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody),
+              (status = 403, body = super::error::ErrorBody), (status = 413, body = super::error::ErrorBody),
+              (status = 422, description = "A field is invalid (named in `error.field`): e.g. `text` longer than the tenant's `[limits] max_message_bytes`, or `id` when the conversation already holds `max_conversation_messages`", body = super::error::ErrorBody),
+              (status = 429, description = "The session sent more than the tenant's `[limits] widget_messages_per_minute`, or its address more than `widget_ip_requests_per_minute`; nothing was stored", body = super::error::ErrorBody,
+               headers(("Retry-After" = u64, description = "Seconds until it may send again"))),
               (status = 503, body = super::error::ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn post_message(
     State(state): State<AppState>,
+    axum::Extension(limits): Limits,
+    ClientAddr(addr): ClientAddr,
     caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<WidgetMessage>,
-) -> Result<(StatusCode, axum::Json<WidgetPosted>), ApiError> {
+) -> Result<(StatusCode, axum::Json<WidgetPosted>), Refused> {
     let tenant = session_tenant(&state, &caller, &id, &headers).await?;
     let desk = &state.desk;
+    let quota = desk.version(tenant)?.config.limits;
+    if let Some(addr) = addr {
+        let per_minute = quota.widget_ip_requests_per_minute;
+        limits.check(Scope::Address, per_minute, tenant, &addr.to_string())?;
+    }
+    limits.check(
+        Scope::Session,
+        quota.widget_messages_per_minute,
+        tenant,
+        &id,
+    )?;
     let fresh = desk.store().conversation(tenant, &id).await?.is_none();
     let customer = match body.customer {
         Some(v) => Some(Customer {
@@ -190,8 +215,15 @@ pub async fn post_message(
                     customer: None,
                     channel: None,
                 };
-                desk.ingest(tenant, &id, request, None).await?;
-                said = Some(reply.text);
+                match desk.ingest(tenant, &id, request, None).await {
+                    Ok(_) => said = Some(reply.text),
+                    // The customer's message is stored; a bot answer over the tenant's
+                    // limits is not, and the visitor is not told it failed.
+                    Err(e @ crate::handoff::DeskError::Invalid { .. }) => {
+                        tracing::warn!(tenant, error = %e, "the widget's bot answer was refused")
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(tenant, error = %e, "the widget's bot did not answer"),

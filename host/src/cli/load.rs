@@ -114,7 +114,8 @@ async fn prepare_dir(args: PrepareArgs) -> anyhow::Result<ExitCode> {
             let path = entry?.path();
             if path.extension().is_some_and(|e| e == "toml") {
                 if let (Some(stem), Some(file)) = (path.file_stem(), path.file_name()) {
-                    std::fs::copy(&path, policies.join(file))?;
+                    let text = std::fs::read_to_string(&path)?;
+                    std::fs::write(policies.join(file), prepare::unlimited(&text))?;
                     names.push(stem.to_string_lossy().into_owned());
                 }
             }

@@ -3,7 +3,7 @@
 use super::diagnostic::{span_in_string, Diagnostic, Diagnostics, Span};
 use super::hours::{parse_day, Hours, DAY_KEYS};
 use super::names::{backticked, did_you_mean, is_valid_tenant_id, tenant_id_from_path};
-use super::schema::{RawHours, RawTenant, S};
+use super::schema::{RawHours, RawLimits, RawTenant, S};
 use super::{checks, fixture_specs, notices, parts, routing_tests, tests_table, translate};
 use super::{Limits, Source, TenantConfig};
 use std::collections::BTreeSet;
@@ -113,81 +113,7 @@ fn build(
     let mut queues = parts::queues(file, text, &raw.queues, errors);
     let agents = parts::agents(file, text, &raw.agents, errors);
     let notices = notices::build(file, text, &raw.notices, emergency_phone.is_some(), errors);
-    let l = &raw.limits;
-    let defaults = Limits::default();
-    let limits = Limits {
-        memory_mib: ranged(
-            file,
-            text,
-            &l.memory_mib,
-            "limits.memory_mib",
-            1,
-            512,
-            defaults.memory_mib,
-            errors,
-        ),
-        deadline_ms: ranged(
-            file,
-            text,
-            &l.deadline_ms,
-            "limits.deadline_ms",
-            1,
-            5000,
-            defaults.deadline_ms,
-            errors,
-        ),
-        offer_timeout_secs: ranged(
-            file,
-            text,
-            &l.offer_timeout_secs,
-            "limits.offer_timeout_secs",
-            1,
-            3600,
-            defaults.offer_timeout_secs,
-            errors,
-        ),
-        page_timeout_secs: ranged(
-            file,
-            text,
-            &l.page_timeout_secs,
-            "limits.page_timeout_secs",
-            1,
-            3600,
-            defaults.page_timeout_secs,
-            errors,
-        ),
-        abandon_after_secs: abandon_after(file, text, &l.abandon_after_secs, errors),
-        evaluations_per_second: ranged(
-            file,
-            text,
-            &l.evaluations_per_second,
-            "limits.evaluations_per_second",
-            0,
-            100_000,
-            defaults.evaluations_per_second,
-            errors,
-        ),
-        decision_log_days: ranged(
-            file,
-            text,
-            &l.decision_log_days,
-            "limits.decision_log_days",
-            1,
-            3650,
-            defaults.decision_log_days,
-            errors,
-        ),
-        decision_log_max_rows: ranged(
-            file,
-            text,
-            &l.decision_log_max_rows,
-            "limits.decision_log_max_rows",
-            1000,
-            100_000_000,
-            defaults.decision_log_max_rows,
-            errors,
-        ),
-    };
+    let limits = limits(file, text, &raw.limits, errors);
     let fallback_queue = parts::fallback(
         file,
         text,
@@ -438,6 +364,114 @@ pub(crate) fn ranged(
             format!("`{key}` must be from {min} to {max}, found `{n}`"),
         ));
         default
+    }
+}
+
+/// `[limits]`, each key range-checked, defaults for what the file leaves out.
+fn limits(file: &Path, text: &str, l: &RawLimits, errors: &mut Vec<Diagnostic>) -> Limits {
+    let d = Limits::default();
+    let abandon_after_secs = abandon_after(file, text, &l.abandon_after_secs, errors);
+    let mut r = |v: &Option<Spanned<i64>>, key: &str, min: i64, max: i64, default: u32| {
+        ranged(
+            file,
+            text,
+            v,
+            &format!("limits.{key}"),
+            min,
+            max,
+            default,
+            errors,
+        )
+    };
+    Limits {
+        memory_mib: r(&l.memory_mib, "memory_mib", 1, 512, d.memory_mib),
+        deadline_ms: r(&l.deadline_ms, "deadline_ms", 1, 5000, d.deadline_ms),
+        offer_timeout_secs: r(
+            &l.offer_timeout_secs,
+            "offer_timeout_secs",
+            1,
+            3600,
+            d.offer_timeout_secs,
+        ),
+        page_timeout_secs: r(
+            &l.page_timeout_secs,
+            "page_timeout_secs",
+            1,
+            3600,
+            d.page_timeout_secs,
+        ),
+        abandon_after_secs,
+        evaluations_per_second: r(
+            &l.evaluations_per_second,
+            "evaluations_per_second",
+            0,
+            100_000,
+            d.evaluations_per_second,
+        ),
+        decision_log_days: r(
+            &l.decision_log_days,
+            "decision_log_days",
+            1,
+            3650,
+            d.decision_log_days,
+        ),
+        decision_log_max_rows: r(
+            &l.decision_log_max_rows,
+            "decision_log_max_rows",
+            1000,
+            100_000_000,
+            d.decision_log_max_rows,
+        ),
+        // 8000 is the host's ceiling (`handoff::MAX_TEXT`): a tenant may only lower it.
+        max_message_bytes: r(
+            &l.max_message_bytes,
+            "max_message_bytes",
+            1,
+            8000,
+            d.max_message_bytes,
+        ),
+        max_conversation_messages: r(
+            &l.max_conversation_messages,
+            "max_conversation_messages",
+            10,
+            1_000_000,
+            d.max_conversation_messages,
+        ),
+        policy_window_messages: r(
+            &l.policy_window_messages,
+            "policy_window_messages",
+            1,
+            1000,
+            d.policy_window_messages,
+        ),
+        policy_window_bytes: r(
+            &l.policy_window_bytes,
+            "policy_window_bytes",
+            1000,
+            1_048_576,
+            d.policy_window_bytes,
+        ),
+        messages_per_minute: r(
+            &l.messages_per_minute,
+            "messages_per_minute",
+            0,
+            1_000_000,
+            d.messages_per_minute,
+        ),
+        widget_messages_per_minute: r(
+            &l.widget_messages_per_minute,
+            "widget_messages_per_minute",
+            1,
+            10_000,
+            d.widget_messages_per_minute,
+        ),
+        widget_ip_requests_per_minute: r(
+            &l.widget_ip_requests_per_minute,
+            "widget_ip_requests_per_minute",
+            0,
+            1_000_000,
+            d.widget_ip_requests_per_minute,
+        ),
     }
 }
 

@@ -147,6 +147,13 @@ pub(crate) struct RawLimits {
     pub evaluations_per_second: Option<Spanned<i64>>,
     pub decision_log_days: Option<Spanned<i64>>,
     pub decision_log_max_rows: Option<Spanned<i64>>,
+    pub max_message_bytes: Option<Spanned<i64>>,
+    pub max_conversation_messages: Option<Spanned<i64>>,
+    pub policy_window_messages: Option<Spanned<i64>>,
+    pub policy_window_bytes: Option<Spanned<i64>>,
+    pub messages_per_minute: Option<Spanned<i64>>,
+    pub widget_messages_per_minute: Option<Spanned<i64>>,
+    pub widget_ip_requests_per_minute: Option<Spanned<i64>>,
 }
 
 /// `[fallback]`.
@@ -332,6 +339,13 @@ pub(crate) const HOME_OF: &[(&str, &str)] = &[
     ("evaluations_per_second", "`[limits]`"),
     ("decision_log_days", "`[limits]`"),
     ("decision_log_max_rows", "`[limits]`"),
+    ("max_message_bytes", "`[limits]`"),
+    ("max_conversation_messages", "`[limits]`"),
+    ("policy_window_messages", "`[limits]`"),
+    ("policy_window_bytes", "`[limits]`"),
+    ("messages_per_minute", "`[limits]`"),
+    ("widget_messages_per_minute", "`[limits]`"),
+    ("widget_ip_requests_per_minute", "`[limits]`"),
     ("queue", "`[fallback]`"),
     ("url", "`[[webhooks]]`"),
     ("events", "`[[webhooks]]`"),

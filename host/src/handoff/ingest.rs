@@ -220,6 +220,38 @@ fn message_of(req: &IngestRequest, now: jiff::Timestamp) -> Result<Message, Desk
     Ok(message)
 }
 
+/// A text over the tenant's `[limits] max_message_bytes` is refused whole (never cut).
+fn over_length(req: &IngestRequest, limits: &crate::config::Limits) -> Result<(), DeskError> {
+    let max = limits.max_message_bytes as usize;
+    if req.text.len() > max {
+        return Err(invalid(
+            "text",
+            format!(
+                "the text is {} bytes; this business takes at most {max}",
+                req.text.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A conversation holding `[limits] max_conversation_messages` takes no more from a
+/// channel; refused before anything is stored.
+fn full(conversation: &ConversationRow, limits: &crate::config::Limits) -> Result<(), DeskError> {
+    let max = i64::from(limits.max_conversation_messages);
+    if conversation.message_count >= max {
+        return Err(invalid(
+            "id",
+            format!(
+                "this conversation holds {} messages, the most this business keeps in one; \
+                 start a new conversation",
+                conversation.message_count
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn clip(s: &str) -> String {
     s.chars().take(60).collect()
 }
@@ -277,6 +309,7 @@ impl Desk {
         }
         let version = self.version(tenant)?;
         let config = version.config.clone();
+        over_length(&req, &config.limits)?;
         let lock = self.conversation_lock(tenant, id);
         let _guard = lock.lock().await;
         // A retry that raced the first attempt finds its answer now.
@@ -313,6 +346,7 @@ impl Desk {
                 }
             }
         };
+        full(&conversation, &config.limits)?;
         let now_ms = now.as_millisecond();
         let seq = conversation.message_count;
         let row = MessageRow {
@@ -353,9 +387,20 @@ impl Desk {
         } else if message.role == Role::Customer {
             // No handoff is open: the customer's message starts or continues the segment
             // after the last closed one.
-            let stored = self.store.messages(tenant, id).await?;
-            let mut messages = segments::with_markers(&stored, &handoffs);
-            messages.push(message.clone());
+            // The trigger sees a bounded window of the conversation (`[limits]`
+            // policy_window_*), read as such; the store keeps every message.
+            let l = &config.limits;
+            let stored = self
+                .store
+                .messages_tail(tenant, id, None, Some(l.policy_window_messages))
+                .await?;
+            let messages = segments::window(
+                &stored,
+                &handoffs,
+                message.clone(),
+                l.policy_window_messages as usize,
+                l.policy_window_bytes as usize,
+            );
             let clock = config.clock_at(now);
             let input = Conversation {
                 id: id.to_string(),

@@ -59,6 +59,38 @@ pub fn marked(messages: &[MessageRow], handoffs: &[HandoffRow]) -> Vec<(Option<i
     out
 }
 
+/// The `messages` of a trigger input, bounded: `stored` (the conversation's last stored
+/// messages, oldest first) marked by `handoffs`, then `newest` (the message that prompted
+/// the call), cut to the last `max_messages` entries and then, from the oldest, to at most
+/// `max_bytes` of text; `newest` is always kept. When a segment marker falls before the
+/// cut, the latest such marker leads the window, so the policy still knows that what it
+/// sees came after a closed handoff (the stock trigger's `follow_up`).
+pub fn window(
+    stored: &[MessageRow],
+    handoffs: &[HandoffRow],
+    newest: Message,
+    max_messages: usize,
+    max_bytes: usize,
+) -> Vec<Message> {
+    let mut all = with_markers(stored, handoffs);
+    all.push(newest);
+    let mut start = all.len().saturating_sub(max_messages.max(1));
+    let mut bytes: usize = all[start..].iter().map(|m| m.text.len()).sum();
+    while start + 1 < all.len() && bytes > max_bytes {
+        bytes -= all[start].text.len();
+        start += 1;
+    }
+    let lead = all[..start]
+        .iter()
+        .rposition(|m| SegmentMarker::parse(m).is_some());
+    let mut out = Vec::with_capacity(all.len() - start + 1);
+    if let Some(i) = lead {
+        out.push(all[i].clone());
+    }
+    out.extend(all.drain(start..));
+    out
+}
+
 /// [`marked`] without the seqs: the `messages` of a trigger input.
 pub fn with_markers(messages: &[MessageRow], handoffs: &[HandoffRow]) -> Vec<Message> {
     marked(messages, handoffs)
@@ -171,5 +203,46 @@ mod tests {
         let plain = with_markers(&messages, &[]);
         assert_eq!(plain.len(), messages.len());
         assert!(plain.iter().all(|m| !m.is_segment_marker()));
+    }
+
+    fn texts(list: &[Message]) -> String {
+        list.iter()
+            .map(|m| match SegmentMarker::parse(m) {
+                Some(marker) => format!("|{}", marker.handoff_id),
+                None => m.text.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn the_window_keeps_the_newest_messages_and_the_latest_cut_marker() {
+        let messages: Vec<MessageRow> = (0..6).map(|i| row(i, Role::Customer, i * 10)).collect();
+        let newest = || row(6, Role::Customer, 60).message;
+        // No handoffs: the last three, the prompting message among them.
+        assert_eq!(
+            texts(&window(&messages, &[], newest(), 3, 1 << 20)),
+            "m4 m5 m6"
+        );
+        // A handoff closed before the window: its marker leads what is left.
+        let closed = handoff("a", 0, HandoffState::Resolved, Some((15, Some(2))));
+        assert_eq!(
+            texts(&window(
+                &messages,
+                std::slice::from_ref(&closed),
+                newest(),
+                3,
+                1 << 20
+            )),
+            "|a m4 m5 m6"
+        );
+        // Inside the window, the marker stays where it is (and counts).
+        assert_eq!(
+            texts(&window(&messages, &[closed], newest(), 7, 1 << 20)),
+            "m1 |a m2 m3 m4 m5 m6"
+        );
+        // The byte cap cuts from the oldest; the prompting message always stays.
+        assert_eq!(texts(&window(&messages, &[], newest(), 50, 4)), "m5 m6");
+        assert_eq!(texts(&window(&messages, &[], newest(), 50, 1)), "m6");
     }
 }

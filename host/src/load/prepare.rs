@@ -15,13 +15,31 @@ pub const PLUGINS: &[&str] = &["standard-trigger", "skills-router", "keyword-tri
 /// `plugins/keyword-trigger.wasm` as `[shadow]`. Also used by `benches/tenants.rs`.
 pub fn write_many_tenants(template: &str, dir: &Path, n: usize) -> std::io::Result<()> {
     for i in 0..n {
-        let mut text = template.replace("Acme Plumbing", &format!("Plumber {i}"));
+        let mut text = unlimited(&template.replace("Acme Plumbing", &format!("Plumber {i}")));
         if i % 3 == 1 {
             text.push_str("\n[shadow]\nplugin = \"plugins/keyword-trigger.wasm\"\n[shadow.config]\nwords = [\"manager\"]\n");
         }
         std::fs::write(dir.join(format!("t{i:05}.toml")), text)?;
     }
     Ok(())
+}
+
+/// A tenant file without the per-key rate limit (`[limits] messages_per_minute = 0`): a
+/// load run measures the host, and one key posts far more than a channel's default quota.
+pub fn unlimited(tenant_toml: &str) -> String {
+    let lifted = "messages_per_minute = 0 # lifted by `baton load prepare`\n";
+    let kept: String = tenant_toml
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("messages_per_minute"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    match kept.find("[limits]\n") {
+        Some(i) => {
+            let at = i + "[limits]\n".len();
+            format!("{}{lifted}{}", &kept[..at], &kept[at..])
+        }
+        None => format!("{kept}\n[limits]\n{lifted}"),
+    }
 }
 
 /// Copy [`PLUGINS`] from `from` (a `plugins` folder) into `to`.
@@ -100,6 +118,18 @@ pub fn read_channel_keys(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prepared_tenants_lift_the_per_key_rate_limit() {
+        let with = "name = \"A\"\n[limits]\nmessages_per_minute = 5\ndeadline_ms = 20\n";
+        assert_eq!(
+            unlimited(with),
+            "name = \"A\"\n[limits]\nmessages_per_minute = 0 # lifted by `baton load prepare`\ndeadline_ms = 20\n"
+        );
+        let without = unlimited("name = \"A\"\n");
+        assert!(without
+            .ends_with("[limits]\nmessages_per_minute = 0 # lifted by `baton load prepare`\n"));
+    }
 
     #[test]
     fn keys_files_give_their_channel_keys() {

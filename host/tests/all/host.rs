@@ -133,6 +133,7 @@ impl TestHost {
             desk: host.desk.clone(),
             host_id: host.id.clone(),
         });
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
         TestHost {
             url,

@@ -19,6 +19,7 @@ mod host;
 mod isolation;
 mod layout;
 mod lifecycle;
+mod limits;
 mod load;
 mod multihost;
 mod notices;

@@ -1,6 +1,6 @@
 //! A trigger policy that misbehaves on purpose, so tests can prove the host contains it.
 //!
-//! `[trigger.config] mode = "ok" | "loop" | "oom" | "trap" | "garbage" | "snoop"`.
+//! `[trigger.config] mode = "ok" | "loop" | "oom" | "trap" | "garbage" | "snoop" | "count"`.
 
 use baton_plugin_sdk::prelude::*;
 use serde::Deserialize;
@@ -26,6 +26,10 @@ pub enum Mode {
     /// the explanation: state left by an earlier call (a static), the environment and
     /// arguments, files (`paths`), the network.
     Snoop,
+    /// Behave, and say in the explanation how much of the conversation it was shown:
+    /// `messages=<n> bytes=<bytes of text> first=<the first message's text>`, so a test
+    /// sees the host's window.
+    Count,
 }
 
 /// The chaos policy's config.
@@ -111,6 +115,16 @@ impl TriggerPolicy for Chaos {
                 explanation: "x".repeat(100_000),
             },
             Mode::Snoop => Decision::stay().because(snoop(&self.0, conversation)),
+            Mode::Count => {
+                let m = &conversation.messages;
+                let bytes: usize = m.iter().map(|m| m.text.len()).sum();
+                let first: String = m
+                    .first()
+                    .map(|f| f.text.chars().take(40).collect())
+                    .unwrap_or_default();
+                Decision::stay()
+                    .because(format!("messages={} bytes={bytes} first={first}", m.len()))
+            }
         }
     }
 }

@@ -149,6 +149,28 @@ impl Store for PgStore {
             .collect()
     }
 
+    async fn messages_tail(
+        &self,
+        tenant: &str,
+        conversation: &str,
+        before: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<Vec<MessageRow>, StoreError> {
+        let before = before.unwrap_or(i64::MAX);
+        // PostgreSQL reads `LIMIT NULL` as none.
+        let limit = limit.map(i64::from);
+        self.rows(
+            "SELECT * FROM (SELECT seq, role, text, at_ms, intent, confidence, agent_id
+             FROM messages WHERE tenant = $1 AND conversation_id = $2 AND seq < $3
+             ORDER BY seq DESC LIMIT $4) m ORDER BY seq",
+            &[&tenant, &conversation, &before, &limit],
+        )
+        .await?
+        .iter()
+        .map(message)
+        .collect()
+    }
+
     async fn handoff(&self, tenant: &str, id: &str) -> Result<Option<HandoffRow>, StoreError> {
         Ok(self
             .handoff_bodies(

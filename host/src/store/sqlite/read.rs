@@ -43,6 +43,25 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageColumns> {
     ))
 }
 
+/// Messages from their columns, in the order read.
+fn message_rows(rows: Vec<MessageColumns>) -> Result<Vec<MessageRow>, StoreError> {
+    rows.into_iter()
+        .map(|(seq, role, text, at_ms, intent, confidence, agent_id)| {
+            Ok(MessageRow {
+                seq,
+                message: baton_plugin_sdk::Message {
+                    role: from_name(&role)?,
+                    text,
+                    at_ms,
+                    intent,
+                    confidence: confidence.map(|c| c as f32),
+                },
+                agent_id,
+            })
+        })
+        .collect()
+}
+
 /// An `api_keys` row as read, in `KEY_COLUMNS` order.
 type KeyColumns = (
     String,
@@ -147,21 +166,36 @@ impl Store for SqliteStore {
                 .map_err(db_error)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db_error)?;
-            rows.into_iter()
-                .map(|(seq, role, text, at_ms, intent, confidence, agent_id)| {
-                    Ok(MessageRow {
-                        seq,
-                        message: baton_plugin_sdk::Message {
-                            role: from_name(&role)?,
-                            text,
-                            at_ms,
-                            intent,
-                            confidence: confidence.map(|c| c as f32),
-                        },
-                        agent_id,
-                    })
-                })
-                .collect()
+            message_rows(rows)
+        })
+        .await
+    }
+
+    async fn messages_tail(
+        &self,
+        tenant: &str,
+        conversation: &str,
+        before: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<Vec<MessageRow>, StoreError> {
+        let (tenant, conversation) = (tenant.to_string(), conversation.to_string());
+        let before = before.unwrap_or(i64::MAX);
+        // SQLite reads a negative LIMIT as none.
+        let limit = limit.map_or(-1, i64::from);
+        self.read_short(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT * FROM (SELECT seq, role, text, at_ms, intent, confidence, agent_id
+                     FROM messages WHERE tenant = ?1 AND conversation_id = ?2 AND seq < ?3
+                     ORDER BY seq DESC LIMIT ?4) ORDER BY seq",
+                )
+                .map_err(db_error)?;
+            let rows = stmt
+                .query_map(params![tenant, conversation, before, limit], message_row)
+                .map_err(db_error)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_error)?;
+            message_rows(rows)
         })
         .await
     }
