@@ -28,6 +28,18 @@ pub fn widen_deadline(tenant_toml: &str) -> String {
         .replace("deadline_ms = 25\n", "deadline_ms = 500\n")
 }
 
+/// `tenant_toml` for a load test: no cap on requests per channel key (`[limits]
+/// messages_per_minute = 0`, as `baton load prepare` sets), so the load measures what it is
+/// about, not the rate limit (which `limits::` tests).
+pub fn without_rate_limit(tenant_toml: &str) -> String {
+    tenant_toml.replace("[limits]\n", "[limits]\nmessages_per_minute = 0\n")
+}
+
+/// The demo tenant `name`'s file, as shipped in `policies/`.
+pub fn demo_tenant(name: &str) -> String {
+    std::fs::read_to_string(root().join("policies").join(format!("{name}.toml"))).unwrap()
+}
+
 /// Copy the demo tenants and the built plugins into a fresh policies folder.
 pub fn policies_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,7 @@
 //! store has one writer. Its 100 ms deadline keeps that to ten a second.)
 
 use super::{host_on, on_tmpfs};
-use crate::host::TestHost;
+use crate::host::{demo_tenant, without_rate_limit, TestHost};
 use baton::store::KeyRole;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -279,7 +279,15 @@ async fn a_looping_tenant_under_load_does_not_slow_another_tenant() {
             tempfile::tempdir().unwrap()
         }
     };
-    let h = Arc::new(host_on(&[("looping-co", LOOPING_TENANT)], data.path()).await);
+    let (looping_co, acme) = (
+        without_rate_limit(LOOPING_TENANT),
+        without_rate_limit(&demo_tenant("acme-plumbing")),
+    );
+    let tenants = [
+        ("looping-co", looping_co.as_str()),
+        ("acme-plumbing", acme.as_str()),
+    ];
+    let h = Arc::new(host_on(&tenants, data.path()).await);
     let calm = h.channel("acme-plumbing").await;
     let looping = h.channel("looping-co").await;
     let operator = h.key(None, KeyRole::Operator, None).await;

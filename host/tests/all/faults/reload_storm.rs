@@ -3,7 +3,7 @@
 //! decision names a version that was valid, and after a broken change the last good version
 //! is the one serving.
 
-use crate::host::TestHost;
+use crate::host::{demo_tenant, without_rate_limit, TestHost};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -76,7 +76,8 @@ async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_storm_of_reloads_fails_no_request_and_serves_only_valid_versions() {
-    let h = Arc::new(TestHost::start(&[]).await);
+    let tenant = without_rate_limit(&demo_tenant(TENANT));
+    let h = Arc::new(TestHost::start(&[(TENANT, &tenant)]).await);
     let dir = h.policies().to_path_buf();
     let original = std::fs::read_to_string(dir.join(format!("{TENANT}.toml"))).unwrap();
     let (valid, broken) = variants(&original);
