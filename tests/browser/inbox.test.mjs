@@ -329,6 +329,24 @@ test("two agents take a handoff in the inbox, live", { timeout: 180_000 }, async
     await jo.locator(`#waiting .card-link[data-id="${later.handoff.id}"]`).getByText("Lena Ortiz").waitFor({ timeout: WAIT });
   });
 
+  await t.test("a long conversation opens on its last page and loads the earlier ones", async () => {
+    for (let n = 0; n < 149; n++) await say("long-1", { role: "bot", text: `note ${n} about the visit` });
+    const long = await say("long-1", { role: "customer", text: "can I talk to a real person please" });
+    assert.ok(long.handoff, "a handoff opened");
+    await sam.evaluate((id) => { location.hash = `#/h/${id}`; }, long.handoff.id);
+    const transcript = sam.locator("#transcript");
+    await transcript.locator('.msg[data-trigger="true"]').waitFor({ timeout: WAIT });
+    assert.equal(await transcript.locator(".msg").count(), 100, "the packet's last page");
+    const earlier = sam.locator("#earlier-btn");
+    assert.ok(await earlier.isVisible(), "the earlier messages can be loaded");
+    await earlier.click();
+    await transcript.locator('.msg[data-seq="0"]').waitFor({ timeout: WAIT });
+    assert.equal(await transcript.locator(".msg").count(), 151, "every message, each once");
+    const seqs = await transcript.locator(".msg").evaluateAll((ms) => ms.map((m) => Number(m.dataset.seq)));
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), "in order");
+    await earlier.waitFor({ state: "hidden", timeout: WAIT });
+  });
+
   await t.test("the page fits a phone", async () => {
     const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const phone = await phoneCtx.newPage();

@@ -62,9 +62,16 @@ pub struct Packet {
     pub handoff: HandoffRow,
     /// The SBAR brief.
     pub brief: Brief,
-    /// The full transcript, oldest first (bot turns with intent and confidence).
+    /// The transcript's last messages (at most 100), oldest first (bot turns with intent
+    /// and confidence): an inbox downloads a bounded packet however long the conversation.
     #[schema(value_type = Vec<crate::store::MessageDoc>)]
     pub transcript: Vec<MessageRow>,
+    /// Whether earlier messages exist: page back with `GET /v1/conversations/{id}` and
+    /// `before` set to the first message's `seq`.
+    pub transcript_older: bool,
+    /// The customer message that escalated it (also when it is older than `transcript`).
+    #[schema(value_type = Option<crate::store::MessageDoc>)]
+    pub trigger: Option<MessageRow>,
     /// The customer.
     #[schema(value_type = crate::store::CustomerDoc)]
     pub customer: baton_plugin_sdk::Customer,
@@ -114,12 +121,20 @@ pub async fn get(
         .conversation(tenant, &handoff.conversation_id)
         .await?
         .ok_or_else(|| ApiError::not_found("conversation"))?;
-    let transcript = store.messages(tenant, &handoff.conversation_id).await?;
+    // The brief reads the whole conversation (how it began, what the bot promised); the
+    // packet carries its last page.
+    let mut transcript = store.messages(tenant, &handoff.conversation_id).await?;
     let previous = store
         .previous_agent(tenant, &conversation.customer_key)
         .await?;
     let previous = previous.filter(|p| Some(p) != handoff.accepted_by.as_ref());
     let brief = build_brief(&handoff, &conversation, &transcript, previous.as_deref());
+    let trigger = transcript
+        .iter()
+        .find(|m| m.seq == handoff.trigger_seq)
+        .cloned();
+    let older = transcript.len().saturating_sub(TRANSCRIPT_PAGE);
+    transcript.drain(..older);
     Ok(axum::Json(Packet {
         decision: PacketDecision {
             reason: handoff.reason.clone(),
@@ -133,9 +148,14 @@ pub async fn get(
         channel: conversation.channel.clone(),
         brief,
         transcript,
+        transcript_older: older > 0,
+        trigger,
         handoff,
     }))
 }
+
+/// Most messages a packet's transcript carries.
+const TRANSCRIPT_PAGE: usize = 100;
 
 /// Accept a handoff; a second agent gets 409. An offer is the offered agent's; a queued
 /// handoff is any signed-in agent's with room; an emergency is anyone's on the roster.

@@ -435,3 +435,67 @@ async fn the_transcript_pages_from_the_newest() {
         assert_eq!(body["error"]["field"], "limit", "{bad}: {body}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_reads_a_long_conversation_as_its_last_page_and_pages_back() {
+    let h = TestHost::start(&[]).await;
+    let channel = h.channel("acme-plumbing").await;
+    let sam = h.agent("acme-plumbing", "sam").await;
+    for n in 0..149 {
+        let text = match n {
+            0 => "I'll book you in for Tuesday at 9".to_string(),
+            n => format!("note {n} from the bot about the visit"),
+        };
+        let (status, _, body) = post_event(
+            &h,
+            &channel,
+            "long-read",
+            json!({"role": "bot", "text": text}),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let opened = h
+        .customer_says(&channel, "long-read", "can I talk to a real person please")
+        .await;
+    let id = opened["handoff"]["id"].as_str().expect("a handoff opened");
+    // The packet carries the last 100 messages (the notice after the escalation among
+    // them), says older ones exist, and names the escalating message wherever it is.
+    let (status, packet) = h.get(&format!("/v1/handoffs/{id}"), &sam).await;
+    assert_eq!(status, 200, "{packet}");
+    let transcript = packet["transcript"].as_array().unwrap();
+    assert_eq!(transcript.len(), 100, "{}", transcript.len());
+    let first = transcript[0]["seq"].as_i64().unwrap();
+    let last = transcript[99]["seq"].as_i64().unwrap();
+    assert_eq!(last - first, 99);
+    assert_eq!(packet["transcript_older"], true);
+    assert_eq!(packet["trigger"]["seq"], 149, "{}", packet["trigger"]);
+    assert!(packet["trigger"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("real person"));
+    // The brief still reads the whole conversation: the bot's promise in its first message,
+    // long before the packet's page.
+    assert!(first > 0);
+    let assessment = packet["brief"]["assessment"].to_string();
+    assert!(
+        assessment.contains("I'll book you in for Tuesday"),
+        "{assessment}"
+    );
+    // The inbox pages back from the packet's first message to the start.
+    let (status, page) = h
+        .get(
+            &format!("/v1/conversations/long-read?limit=100&before={first}"),
+            &sam,
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let seqs: Vec<i64> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, (0..first).collect::<Vec<_>>());
+    assert_eq!(page["older"], false);
+}

@@ -438,7 +438,7 @@
     return p;
   }
   function cardOf(p) {
-    const trigger = p.transcript.find((m) => m.seq === p.handoff.trigger_seq);
+    const trigger = p.trigger || p.transcript.find((m) => m.seq === p.handoff.trigger_seq);
     return { name: p.customer.name, quote: trigger ? trigger.text : "" };
   }
 
@@ -585,6 +585,7 @@
     $("transcript").replaceChildren();
     S.open.seqs = new Set();
     for (const m of packet.transcript) appendMessage(m, true);
+    showEarlier(packet.transcript_older);
 
     kv($("customer"), [
       ["Name", c.name],
@@ -692,6 +693,26 @@
     const after = [...list.children].find((x) => Number(x.dataset.seq) > m.seq);
     list.insertBefore(item, after || null);
     if (!initial && m.role === "customer") announce(`${who} wrote: ${m.text}`);
+  }
+
+  // A long conversation arrives as its last page; earlier pages load on request.
+  function showEarlier(older) {
+    $("earlier-btn").hidden = !older;
+  }
+  async function loadEarlier() {
+    if (!S.open) return;
+    const first = $("transcript").querySelector(".msg");
+    const before = first ? Number(first.dataset.seq) : null;
+    const conversation = S.open.packet.handoff.conversation_id;
+    const query = `limit=100${before === null ? "" : `&before=${before}`}`;
+    try {
+      const page = await api("GET", `/v1/conversations/${encodeURIComponent(conversation)}?${query}`);
+      if (!S.open || S.open.packet.handoff.conversation_id !== conversation) return;
+      for (const m of page.messages) appendMessage(m, true);
+      showEarlier(page.older);
+    } catch (e) {
+      announce(`Earlier messages could not be loaded: ${e.message || e}`);
+    }
   }
 
   // ---------- actions ----------
@@ -906,6 +927,7 @@
     $("banner-close").addEventListener("click", () => banner(""));
     $("accept-btn").addEventListener("click", accept);
     $("decline-btn").addEventListener("click", decline);
+    $("earlier-btn").addEventListener("click", loadEarlier);
     $("reply-form").addEventListener("submit", sendReply);
     $("resolve-form").addEventListener("submit", resolve);
     $("handback-form").addEventListener("submit", handBack);
