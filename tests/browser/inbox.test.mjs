@@ -347,6 +347,22 @@ test("two agents take a handoff in the inbox, live", { timeout: 180_000 }, async
     await earlier.waitFor({ state: "hidden", timeout: WAIT });
   });
 
+  await t.test("sam closes a stale handoff as abandoned, with a reason", async () => {
+    const stale = (await call(keys.sam, "GET", "/v1/handoffs?state=open")).json
+      .find((h) => h.conversation_id === "long-1");
+    assert.ok(stale && ["queued", "offered"].includes(stale.state), JSON.stringify(stale));
+    await sam.locator("#abandon summary").click();
+    // No reason: said in words, nothing sent.
+    await sam.locator("#abandon-btn").click();
+    await sam.locator("#abandon-error").getByText("Say why").waitFor({ timeout: WAIT });
+    await sam.locator("#abandon-reason").fill("customer found another plumber");
+    await sam.locator("#abandon-btn").click();
+    await sam.locator("#h-state").getByText("Closed: abandoned").waitFor({ timeout: WAIT });
+    const closed = (await call(keys.sam, "GET", `/v1/handoffs/${stale.id}`)).json.handoff;
+    assert.equal(closed.state, "abandoned");
+    assert.equal(closed.note, "customer found another plumber");
+  });
+
   await t.test("the page fits a phone", async () => {
     const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const phone = await phoneCtx.newPage();

@@ -810,6 +810,35 @@
     }
   }
 
+  // A stale handoff nobody has taken (the customer left, a duplicate): closed with a reason.
+  async function abandon(ev) {
+    ev.preventDefault();
+    if (!S.open) return;
+    const reason = $("abandon-reason").value.trim();
+    $("abandon-error").hidden = true;
+    if (!reason) {
+      $("abandon-error").textContent = "Say why it is closed: the record keeps the reason.";
+      $("abandon-error").hidden = false;
+      $("abandon-reason").focus();
+      return;
+    }
+    $("abandon-btn").disabled = true;
+    try {
+      const row = await api("POST", `/v1/handoffs/${encodeURIComponent(S.open.id)}/abandon`, { reason });
+      S.open.packet.handoff = row;
+      S.handoffs.delete(row.id);
+      $("abandon-reason").value = "";
+      $("abandon").open = false;
+      renderState(row);
+      renderQueue();
+      banner(`Closed ${S.open.packet.customer.name}'s handoff as abandoned.`, "ok");
+    } catch (e) {
+      fieldError("abandon-error", e, "closing the handoff");
+    } finally {
+      $("abandon-btn").disabled = false;
+    }
+  }
+
   async function handBack(ev) {
     ev.preventDefault();
     if (!S.open) return;
@@ -931,6 +960,7 @@
     $("reply-form").addEventListener("submit", sendReply);
     $("resolve-form").addEventListener("submit", resolve);
     $("handback-form").addEventListener("submit", handBack);
+    $("abandon-form").addEventListener("submit", abandon);
     document.addEventListener("keydown", onKey);
     document.addEventListener("pointerdown", primeAudio, { once: true });
     window.addEventListener("hashchange", route);
