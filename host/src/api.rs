@@ -89,6 +89,7 @@ impl utoipa::Modify for Security {
     widget::open_session,
     widget::post_message,
     widget::stream,
+    widget::leave::leave,
     sms::inbound
 ))]
 struct ChannelsDoc;

@@ -193,6 +193,24 @@ test("a customer chats on the demo site; Sam takes over in the inbox and hands b
     await customer.screenshot({ path: path.join(targetDir, "widget-phone.png") });
   });
 
+  await t.test("the customer asks again, then leaves the queue: the lead is recorded as abandoned", async () => {
+    await customer.setViewportSize({ width: 1200, height: 860 });
+    await say("actually can I talk to a real person again please");
+    await w('.who[data-with="waiting"]').waitFor({ timeout: WAIT });
+    const leave = w(".leave");
+    await leave.waitFor({ state: "visible", timeout: WAIT });
+    const waiting = (await (await fetch(`${base}/v1/handoffs?state=open`, { headers: { Authorization: `Bearer ${keys.sam}` } })).json())
+      .filter((h) => h.id !== handoffId);
+    assert.equal(waiting.length, 1, JSON.stringify(waiting));
+    await leave.click();
+    await w('.who[data-with="bot"]').waitFor({ timeout: WAIT });
+    await leave.waitFor({ state: "hidden", timeout: WAIT });
+    const res = await fetch(`${base}/v1/handoffs/${waiting[0].id}`, { headers: { Authorization: `Bearer ${keys.sam}` } });
+    const left = (await res.json()).handoff;
+    assert.equal(left.state, "abandoned", JSON.stringify(left));
+    assert.equal(left.note, "the visitor ended the chat");
+  });
+
   assert.deepEqual(pageErrors, [], "no script errors in the pages");
   await customerCtx.close();
   await samCtx.close();

@@ -1,6 +1,8 @@
 //! The web-chat widget's API (widget keys): open a session, post the customer's messages
 //! to its conversation, and stream that conversation. See `channels/widget.rs` (sessions) and `api/web/widget.rs` (its files).
 
+pub(super) mod leave;
+
 use super::auth::Caller;
 use super::error::{ApiError, Json};
 use super::extract::{Path, Query};
@@ -17,6 +19,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use baton_plugin_sdk::Customer;
 use futures_util::stream::{self, Stream};
+use leave::leave;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -390,6 +393,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/widget/sessions", post(open_session))
         .route("/v1/widget/conversations/{id}/messages", post(post_message))
         .route("/v1/widget/conversations/{id}/stream", get(stream))
+        .route("/v1/widget/conversations/{id}/leave", post(leave))
         .method_not_allowed_fallback(super::method_not_allowed)
         .layer(axum::middleware::from_fn(super::web::widget::cors))
         .merge(super::web::widget::asset_routes())

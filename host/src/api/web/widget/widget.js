@@ -38,6 +38,7 @@
         <div><div class="title"></div><div class="who" data-with="bot" aria-live="polite">Virtual assistant</div></div>
         <button class="close" type="button" aria-label="Close chat">×</button>
       </header>
+      <p class="leave-row" hidden><button class="leave" type="button">Leave the queue</button></p>
       <ol class="log" aria-live="polite"></ol>
       <p class="error" role="alert" hidden></p>
       <form class="compose">
@@ -114,6 +115,18 @@
     else if (s.with === "waiting") who.textContent = "Waiting for a person…";
     else who.textContent = "Virtual assistant";
     host.dataset.with = s.with;
+    $(".leave-row").hidden = s.with !== "waiting";
+  }
+
+  // The visitor stops waiting: the business sees a lead that left, not one still waiting.
+  async function leave() {
+    showError("");
+    try {
+      await api("POST", `/v1/widget/conversations/${encodeURIComponent(session.conversation_id)}/leave`);
+      setState({ with: "bot" });
+    } catch (e) {
+      showError("Could not leave the queue: " + e.message);
+    }
   }
 
   // The conversation, live: Server-Sent Events read with fetch() so the key and the token
@@ -203,6 +216,7 @@
 
   launcher.addEventListener("click", () => (panel.hidden ? open() : close()));
   $(".close").addEventListener("click", close);
+  $(".leave").addEventListener("click", leave);
   $(".compose").addEventListener("submit", (e) => {
     e.preventDefault();
     const text = input.value.trim();
