@@ -29,7 +29,8 @@ pub use accept_link::{LinkAccepted, LinkOffer};
 pub use brief::{build_brief, Brief};
 pub use desk::{Desk, DeskError};
 pub use ingest::{
-    valid_conversation_id, DecisionView, IngestRequest, IngestResponse, NoticeView, MAX_TEXT,
+    valid_conversation_id, DecisionView, IngestRequest, IngestResponse, Ingested, NoticeView,
+    MAX_TEXT,
 };
 pub use lifecycle::{Outcome, ResolveRequest};
 pub(crate) use roster::build as roster_of;

@@ -6,7 +6,7 @@ use super::extract::{Path, Query};
 use super::limits::{Limits, Refused, Scope};
 use super::AppState;
 use crate::channels::sms::is_bridge_conversation;
-use crate::handoff::{IngestRequest, IngestResponse};
+use crate::handoff::{DeskError, IngestRequest, IngestResponse, Ingested};
 use crate::store::KeyRole;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -99,12 +99,20 @@ pub async fn post_event(
     {
         return Err(not_a_texted_number(&id).into());
     }
-    let (status, body) = state.desk.ingest(tenant, &id, body, key).await?;
-    let mut response = (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED),
-        body,
-    )
-        .into_response();
+    let ingested = state.desk.ingest(tenant, &id, body, key).await?;
+    Ok(created(ingested)?)
+}
+
+/// The one HTTP mapping of an ingest: `201 Created` with the answer's JSON, for an event
+/// stored now and for a replay of its idempotency key alike (a replay's bytes are the first
+/// answer's, as the desk recorded them).
+fn created(ingested: Ingested) -> Result<Response, ApiError> {
+    let body = match ingested {
+        Ingested::Created(answer) => serde_json::to_string(&answer)
+            .map_err(|e| DeskError::Unavailable(format!("cannot encode the response: {e}")))?,
+        Ingested::Replayed(body) => body,
+    };
+    let mut response = (StatusCode::CREATED, body).into_response();
     response.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

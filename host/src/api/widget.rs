@@ -189,10 +189,9 @@ pub async fn post_message(
         customer,
         channel: fresh.then(|| "web_chat".to_string()),
     };
-    let (_, answer) = desk.ingest(tenant, &id, request, None).await?;
-    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
-    let seq = answer["seq"].as_i64().unwrap_or(0);
-    let handoff_open = !answer["handoff"].is_null();
+    let answer = desk.ingest_unkeyed(tenant, &id, request).await?;
+    let seq = answer.seq;
+    let handoff_open = answer.handoff.is_some();
     let mut said = None;
     if !handoff_open {
         let version = desk.version(tenant)?;
@@ -218,7 +217,7 @@ pub async fn post_message(
                     customer: None,
                     channel: None,
                 };
-                match desk.ingest(tenant, &id, request, None).await {
+                match desk.ingest_unkeyed(tenant, &id, request).await {
                     Ok(_) => said = Some(reply.text),
                     // The customer's message is stored; a bot answer over the tenant's
                     // limits is not, and the visitor is not told it failed.

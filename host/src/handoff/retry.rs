@@ -9,7 +9,7 @@
 //! losing accept reports who accepted.
 
 use super::desk::{Desk, DeskError};
-use super::ingest::IngestRequest;
+use super::ingest::{IngestRequest, IngestResponse, Ingested};
 use super::lifecycle::ResolveRequest;
 use super::transitions::AbandonedBy;
 use crate::store::{HandoffRow, MessageRow};
@@ -41,18 +41,30 @@ impl Desk {
         }
     }
 
-    /// Ingest one event of conversation `id`.
+    /// Ingest one event of conversation `id`. With an idempotency key, an event the key
+    /// already answered is answered the same way again ([`Ingested::Replayed`]).
     pub async fn ingest(
         &self,
         tenant: &str,
         id: &str,
         req: IngestRequest,
         idempotency_key: Option<String>,
-    ) -> Result<(u16, String), DeskError> {
-        self.retry_raced("ingest", || {
-            self.ingest_once(tenant, id, req.clone(), idempotency_key.clone())
-        })
-        .await
+    ) -> Result<Ingested, DeskError> {
+        let key = idempotency_key.as_deref();
+        self.retry_raced("ingest", || self.ingest_once(tenant, id, &req, key))
+            .await
+    }
+
+    /// Ingest one event that carries no idempotency key (the widget, simulations): it is
+    /// always stored now, so the answer is the event's own.
+    pub async fn ingest_unkeyed(
+        &self,
+        tenant: &str,
+        id: &str,
+        req: IngestRequest,
+    ) -> Result<IngestResponse, DeskError> {
+        self.retry_raced("ingest", || self.ingest_unkeyed_once(tenant, id, &req))
+            .await
     }
 
     /// An agent accepts a handoff. Exactly one of several racing agents wins, whichever

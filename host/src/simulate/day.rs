@@ -8,7 +8,7 @@ use super::levels::Tally;
 use super::scenario::{Minutes, Scenario};
 use super::SimulateError;
 use crate::clock::{Clock, ManualClock};
-use crate::handoff::{Desk, DeskError, IngestRequest, Outcome, ResolveRequest};
+use crate::handoff::{Desk, DeskError, IngestRequest, NoticeView, Outcome, ResolveRequest};
 use crate::store::{HandoffRow, HandoffState};
 use crate::tenants::TenantVersion;
 use baton_plugin_sdk::fixtures::Fixture;
@@ -344,22 +344,19 @@ impl<'a> Day<'a> {
             customer: first.then(|| customer_of(f, conv)),
             channel: first.then(|| f.channel.clone()),
         };
-        let (_, body) = self.desk.ingest(&self.tenant, &c.id, req, None).await?;
+        let answer = self.desk.ingest_unkeyed(&self.tenant, &c.id, req).await?;
         if first {
             self.convs[conv].started = true;
             self.tally.conversations += 1;
         }
-        let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        if escalated || answer["handoff"].is_null() {
+        let Some(row) = answer.handoff.filter(|_| !escalated) else {
             return Ok(());
-        }
-        let row: HandoffRow = serde_json::from_value(answer["handoff"].clone())
-            .map_err(|e| SimulateError::Unexpected(format!("the ingest answer: {e}")))?;
-        self.opened(conv, row, &answer["notice"]);
+        };
+        self.opened(conv, row, answer.notice.as_ref());
         Ok(())
     }
 
-    fn opened(&mut self, conv: usize, row: HandoffRow, notice: &serde_json::Value) {
+    fn opened(&mut self, conv: usize, row: HandoffRow, notice: Option<&NoticeView>) {
         let now = self.clock.now_ms();
         let id = row.id.clone();
         let emergency =
@@ -368,7 +365,7 @@ impl<'a> Day<'a> {
         self.tally.opened += 1;
         // A customer told "we're closed, a person replies when we open" does not sit
         // waiting; everyone else gives up after their patience runs out.
-        if notice["kind"] != "after_hours" {
+        if notice.is_none_or(|n| n.kind != "after_hours") {
             let patience = self.uniform(self.s.patience_secs);
             self.push(
                 now + patience,
@@ -385,7 +382,7 @@ impl<'a> Day<'a> {
             Tracked {
                 row,
                 emergency,
-                told_secs: notice["wait"]["seconds"].as_u64(),
+                told_secs: notice.and_then(|n| n.wait.as_ref()).map(|w| w.seconds),
                 first_person_ms: None,
                 offers: 0,
                 left_ms: None,

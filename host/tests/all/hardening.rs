@@ -83,6 +83,44 @@ async fn a_reused_idempotency_key_never_drops_a_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_escalation_answers_the_first_answer_byte_for_byte() {
+    let h = TestHost::start(&[]).await;
+    let channel = h.channel("acme-plumbing").await;
+    let post = || async {
+        let resp = h
+            .http
+            .post(format!("{}/v1/conversations/idem-gas/events", h.url))
+            .bearer_auth(&channel)
+            .header("Idempotency-Key", "gas-1")
+            .json(&json!({"role": "customer", "text": "I smell gas in the kitchen!"}))
+            .send()
+            .await
+            .unwrap();
+        let kind = resp.headers()["content-type"].to_str().unwrap().to_string();
+        (resp.status().as_u16(), kind, resp.text().await.unwrap())
+    };
+    let (s1, kind1, b1) = post().await;
+    assert_eq!((s1, kind1.as_str()), (201, "application/json"), "{b1}");
+    let first: Value = serde_json::from_str(&b1).unwrap();
+    assert_eq!(first["decision"]["escalate"], true, "{b1}");
+    assert!(first["notice"]["text"].is_string(), "{b1}");
+    let handoff = first["handoff"]["id"].as_str().unwrap().to_string();
+
+    // The replay is the same answer (decision, handoff, notice), not a second handoff.
+    let (s2, kind2, b2) = post().await;
+    assert_eq!(
+        (s2, kind2.as_str(), b2.as_str()),
+        (201, "application/json", b1.as_str())
+    );
+    let (_, conv) = h.get("/v1/conversations/idem-gas", &channel).await;
+    assert_eq!(conv["open_handoff"]["id"], handoff.as_str());
+    assert_eq!(
+        customer_texts(&h, &channel, "idem-gas").await,
+        vec!["I smell gas in the kitchen!"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_idempotency_keys_cannot_reach_internal_records() {
     let h = TestHost::start(&[]).await;
     let widget = h.key(Some("acme-plumbing"), KeyRole::Widget, None).await;
