@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: WAL, one writer thread that commits queued write sets
 //! together (group commit: one fsync for many requests), and a small pool of readers.
 
+mod messages;
 mod outbox;
 mod read;
 mod report;

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// A plumbing company closed today, with Sam and Lee on call (Sam first: more room) and Jo
 /// signed in but not on call.
-fn closed_today(name: &str, emergency_phone: Option<&str>, timeout_secs: u32) -> String {
+pub(crate) fn closed_today(name: &str, emergency_phone: Option<&str>, timeout_secs: u32) -> String {
     let today = jiff::Zoned::now()
         .with_time_zone(jiff::tz::TimeZone::get("America/Chicago").unwrap())
         .date();
@@ -88,10 +88,37 @@ fn nobody_on_call(emergency_phone: Option<&str>) -> String {
     closed_today("Dry Basement Co", emergency_phone, 45).replace("on_call = true\n", "")
 }
 
-const EMERGENCY: &str = "help, water is pouring through the ceiling";
-const ROUTINE: &str = "can I just talk to a real person please";
+/// The same company open around the clock, every day: Sam and Lee are on call and off
+/// shift, Sam the only one with the emergency skill; Lee and Jo have plumbing only; skills are preferred, not
+/// required, so someone signed in without the skill may take an emergency.
+pub(crate) fn open_all_day(name: &str) -> String {
+    closed_today(name, None, 45)
+        .lines()
+        .filter(|l| !l.starts_with("closed_on = "))
+        .map(|l| match l.split_once(" = \"07:00-19:00\"") {
+            Some((day, _)) => format!("{day} = \"00:00-24:00\""),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace(
+            "skills = [\"plumbing\", \"emergency\"]\ncapacity = 2",
+            "skills = [\"plumbing\"]\ncapacity = 2",
+        )
+        .replace(
+            "skills = [\"plumbing\", \"emergency\"]\ncapacity = 5",
+            "skills = [\"plumbing\"]\ncapacity = 5",
+        )
+        .replace("page_timeout_secs = 45", "page_timeout_secs = 600")
+        + "\n[routing.config]\nskills = \"preferred\"\n"
+}
 
-async fn host(extra: &[(&str, &str)]) -> (TestHost, tokio::sync::mpsc::UnboundedReceiver<String>) {
+pub(crate) const EMERGENCY: &str = "help, water is pouring through the ceiling";
+pub(crate) const ROUTINE: &str = "can I just talk to a real person please";
+
+pub(crate) async fn host(
+    extra: &[(&str, &str)],
+) -> (TestHost, tokio::sync::mpsc::UnboundedReceiver<String>) {
     let (port, mail) = smtp_sink(false).await;
     let options = baton::server::Options {
         smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
@@ -101,7 +128,10 @@ async fn host(extra: &[(&str, &str)]) -> (TestHost, tokio::sync::mpsc::Unbounded
 }
 
 /// The next alert email to `to`, whole (others are skipped).
-async fn mail_to(mail: &mut tokio::sync::mpsc::UnboundedReceiver<String>, to: &str) -> String {
+pub(crate) async fn mail_to(
+    mail: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+    to: &str,
+) -> String {
     let wait = async {
         loop {
             let m = mail.recv().await.expect("the sink is open");
@@ -417,83 +447,6 @@ async fn an_emergency_with_nobody_on_call_waits_with_a_true_notice() {
         );
         assert_eq!(alert_rows(&h, tenant).await, 0, "{tenant}");
     }
-}
-
-/// The same company open around the clock, every day: Sam and Lee are on call and off
-/// shift, Sam the only one with the emergency skill; Lee and Jo have plumbing only; skills are preferred, not
-/// required, so someone signed in without the skill may take an emergency.
-fn open_all_day(name: &str) -> String {
-    closed_today(name, None, 45)
-        .lines()
-        .filter(|l| !l.starts_with("closed_on = "))
-        .map(|l| match l.split_once(" = \"07:00-19:00\"") {
-            Some((day, _)) => format!("{day} = \"00:00-24:00\""),
-            None => l.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        .replace(
-            "skills = [\"plumbing\", \"emergency\"]\ncapacity = 2",
-            "skills = [\"plumbing\"]\ncapacity = 2",
-        )
-        .replace(
-            "skills = [\"plumbing\", \"emergency\"]\ncapacity = 5",
-            "skills = [\"plumbing\"]\ncapacity = 5",
-        )
-        .replace("page_timeout_secs = 45", "page_timeout_secs = 600")
-        + "\n[routing.config]\nskills = \"preferred\"\n"
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_hours_an_emergency_nobody_signed_in_can_take_pages_the_on_call_agent() {
-    let tenant = open_all_day("Day Plumbing");
-    let (h, mut mail) = host(&[("day-plumbing", &tenant)]).await;
-    let channel = h.channel("day-plumbing").await;
-    // Open, and nobody signed in: Sam, on call but off shift, is paged, not left queued.
-    let opened = h.customer_says(&channel, "day-1", EMERGENCY).await;
-    assert_eq!(opened["decision"]["reason"], "emergency", "{opened}");
-    let handoff = &opened["handoff"];
-    assert_eq!(handoff["after_hours"], false, "{opened}");
-    assert_eq!(handoff["state"], "offered", "{opened}");
-    assert_eq!(handoff["offered_to"], "sam", "{opened}");
-    let notice = &opened["notice"];
-    assert_eq!(notice["kind"], "paged", "{notice}");
-    let text = notice["text"].as_str().unwrap();
-    assert!(text.contains("I've paged Sam"), "{text}");
-    assert!(!text.contains("closed"), "{text}");
-    // A page is held for the page timeout (10 minutes here), not the inbox's 45 s, and the
-    // page says so.
-    let held =
-        handoff["offer_expires_ms"].as_i64().unwrap() - handoff["opened_ms"].as_i64().unwrap();
-    assert_eq!(held, 600_000, "{handoff}");
-    let message = mail_to(&mut mail, "sam@night.example").await;
-    assert!(
-        message.contains("URGENT") || message.contains("urgent"),
-        "{message}"
-    );
-    assert!(message.replace("=\n", "").contains("600 s"), "{message}");
-
-    // With Jo signed in, a person now comes first (without the skill), Sam's page after.
-    let jo = h.agent("day-plumbing", "jo").await;
-    h.available(&jo, "jo").await;
-    let second = h.customer_says(&channel, "day-2", EMERGENCY).await;
-    let handoff = &second["handoff"];
-    assert_eq!(handoff["offered_to"], "jo", "{second}");
-    let held =
-        handoff["offer_expires_ms"].as_i64().unwrap() - handoff["opened_ms"].as_i64().unwrap();
-    assert_eq!(held, 45_000, "Jo is at the inbox: {handoff}");
-    // Sam and Lee, on call and off shift, are paged after Jo; Sam first (the skill).
-    assert_eq!(handoff["route"], json!(["jo", "sam", "lee"]), "{second}");
-    assert_eq!(second["notice"]["kind"], "emergency", "{second}");
-    // Jo declines: Sam is paged and the routine rule still holds (nobody else offline is).
-    let id = handoff["id"].as_str().unwrap();
-    let (s, body) = h
-        .post(&format!("/v1/handoffs/{id}/decline"), &jo, json!({}))
-        .await;
-    assert_eq!(s, 200, "{body}");
-    assert_eq!(body["offered_to"], "sam", "{body}");
-    let routine = h.customer_says(&channel, "day-3", ROUTINE).await;
-    assert_ne!(routine["handoff"]["offered_to"], "sam", "{routine}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -263,6 +263,17 @@ async fn every_endpoint_refuses_the_wrong_caller() {
         Endpoint {
             headers: session.clone(),
             ..ep(
+                "POST",
+                "/v1/widget/conversations/{id}/leave",
+                format!("/v1/widget/conversations/{web}/leave"),
+                None,
+                Access::Roles(&[Widget]),
+                true,
+            )
+        },
+        Endpoint {
+            headers: session.clone(),
+            ..ep(
                 "GET",
                 "/v1/widget/conversations/{id}/stream",
                 format!("/v1/widget/conversations/{web}/stream"),

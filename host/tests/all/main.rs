@@ -16,6 +16,8 @@ mod first_hour;
 mod hardening;
 mod history;
 mod host;
+mod idempotency;
+mod in_hours;
 mod isolation;
 mod layout;
 mod lifecycle;

@@ -20,48 +20,6 @@ fn handoffs_where(
     bodies.iter().map(|b| decode(b)).collect()
 }
 
-/// A `messages` row as read: seq, role, text, at_ms, intent, confidence, agent_id.
-type MessageColumns = (
-    i64,
-    String,
-    String,
-    i64,
-    Option<String>,
-    Option<f64>,
-    Option<String>,
-);
-
-fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageColumns> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-    ))
-}
-
-/// Messages from their columns, in the order read.
-fn message_rows(rows: Vec<MessageColumns>) -> Result<Vec<MessageRow>, StoreError> {
-    rows.into_iter()
-        .map(|(seq, role, text, at_ms, intent, confidence, agent_id)| {
-            Ok(MessageRow {
-                seq,
-                message: baton_plugin_sdk::Message {
-                    role: from_name(&role)?,
-                    text,
-                    at_ms,
-                    intent,
-                    confidence: confidence.map(|c| c as f32),
-                },
-                agent_id,
-            })
-        })
-        .collect()
-}
-
 /// An `api_keys` row as read, in `KEY_COLUMNS` order.
 type KeyColumns = (
     String,
@@ -153,22 +111,8 @@ impl Store for SqliteStore {
         conversation: &str,
         from_seq: i64,
     ) -> Result<Vec<MessageRow>, StoreError> {
-        let (tenant, conversation) = (tenant.to_string(), conversation.to_string());
-        self.read_short(move |conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT seq, role, text, at_ms, intent, confidence, agent_id FROM messages
-                     WHERE tenant = ?1 AND conversation_id = ?2 AND seq >= ?3 ORDER BY seq",
-                )
-                .map_err(db_error)?;
-            let rows = stmt
-                .query_map(params![tenant, conversation, from_seq], message_row)
-                .map_err(db_error)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db_error)?;
-            message_rows(rows)
-        })
-        .await
+        self.read_messages_from(tenant, conversation, from_seq)
+            .await
     }
 
     async fn messages_tail(
@@ -178,26 +122,8 @@ impl Store for SqliteStore {
         before: Option<i64>,
         limit: Option<u32>,
     ) -> Result<Vec<MessageRow>, StoreError> {
-        let (tenant, conversation) = (tenant.to_string(), conversation.to_string());
-        let before = before.unwrap_or(i64::MAX);
-        // SQLite reads a negative LIMIT as none.
-        let limit = limit.map_or(-1, i64::from);
-        self.read_short(move |conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT * FROM (SELECT seq, role, text, at_ms, intent, confidence, agent_id
-                     FROM messages WHERE tenant = ?1 AND conversation_id = ?2 AND seq < ?3
-                     ORDER BY seq DESC LIMIT ?4) ORDER BY seq",
-                )
-                .map_err(db_error)?;
-            let rows = stmt
-                .query_map(params![tenant, conversation, before, limit], message_row)
-                .map_err(db_error)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db_error)?;
-            message_rows(rows)
-        })
-        .await
+        self.read_messages_tail(tenant, conversation, before, limit)
+            .await
     }
 
     async fn handoff(&self, tenant: &str, id: &str) -> Result<Option<HandoffRow>, StoreError> {
