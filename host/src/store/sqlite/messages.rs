@@ -7,7 +7,7 @@ use crate::store::{MessageRow, StoreError};
 use rusqlite::{params, Row};
 
 /// A `messages` row as read: seq, role, text, at_ms, intent, confidence, agent_id.
-type MessageColumns = (
+pub(super) type MessageColumns = (
     i64,
     String,
     String,
@@ -17,7 +17,7 @@ type MessageColumns = (
     Option<String>,
 );
 
-fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageColumns> {
+pub(super) fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageColumns> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -30,7 +30,7 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageColumns> {
 }
 
 /// Messages from their columns, in the order read.
-fn message_rows(rows: Vec<MessageColumns>) -> Result<Vec<MessageRow>, StoreError> {
+pub(super) fn message_rows(rows: Vec<MessageColumns>) -> Result<Vec<MessageRow>, StoreError> {
     rows.into_iter()
         .map(|(seq, role, text, at_ms, intent, confidence, agent_id)| {
             Ok(MessageRow {

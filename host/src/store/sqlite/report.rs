@@ -1,7 +1,8 @@
 //! Queries for reports, export and decision-log retention.
 
+use super::messages::{message_row, message_rows};
 use super::{db_error, SqliteStore};
-use crate::store::encode::{decode, from_name};
+use crate::store::encode::decode;
 use crate::store::*;
 use rusqlite::{params, Connection};
 
@@ -69,35 +70,11 @@ fn messages(conn: &Connection, tenant: &str, id: &str) -> Result<Vec<MessageRow>
         )
         .map_err(db_error)?;
     let rows = stmt
-        .query_map(params![tenant, id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<f64>>(5)?,
-                r.get::<_, Option<String>>(6)?,
-            ))
-        })
+        .query_map(params![tenant, id], message_row)
         .map_err(db_error)?
         .collect::<Result<Vec<_>, _>>()
         .map_err(db_error)?;
-    rows.into_iter()
-        .map(|(seq, role, text, at_ms, intent, confidence, agent_id)| {
-            Ok(MessageRow {
-                seq,
-                message: baton_plugin_sdk::Message {
-                    role: from_name(&role)?,
-                    text,
-                    at_ms,
-                    intent,
-                    confidence: confidence.map(|c| c as f32),
-                },
-                agent_id,
-            })
-        })
-        .collect()
+    message_rows(rows)
 }
 
 fn handoffs(conn: &Connection, tenant: &str, id: &str) -> Result<Vec<HandoffRow>, StoreError> {
