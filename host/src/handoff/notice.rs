@@ -1,10 +1,11 @@
 //! The customer-facing notice: what the customer is told when a person is brought in.
 
 use super::reroute::is_emergency;
+use super::transitions::is_paged;
 use super::wait::WaitEstimate;
 use crate::config::{format_wait, format_wait_es, Language, NoticeKind, TenantConfig, Vars};
 use crate::store::{HandoffRow, HandoffState};
-use baton_plugin_sdk::{Presence, Roster};
+use baton_plugin_sdk::Roster;
 use serde::Serialize;
 
 /// A notice for the channel to show or send to the customer.
@@ -29,11 +30,7 @@ pub struct Notice {
 /// `emergency_unstaffed` in hours); otherwise `offered`, the after-hours promise, or `queued`.
 pub fn kind_for(h: &HandoffRow, roster: &Roster, open: bool) -> NoticeKind {
     let offered = h.state == HandoffState::Offered;
-    let paged = offered
-        && roster
-            .agents
-            .iter()
-            .any(|a| Some(&a.id) == h.offered_to.as_ref() && a.presence == Presence::Offline);
+    let paged = offered && h.offered_to.as_deref().is_some_and(|a| is_paged(roster, a));
     match (is_emergency(h), offered, paged) {
         (true, true, true) => NoticeKind::Paged,
         (true, true, false) => NoticeKind::Emergency,

@@ -55,11 +55,7 @@ pub(crate) fn offer(
     config: &TenantConfig,
     now_ms: i64,
 ) {
-    let paged = roster
-        .agents
-        .iter()
-        .any(|a| a.id == agent && a.presence == Presence::Offline);
-    let secs = if paged {
+    let secs = if is_paged(roster, agent) {
         config.limits.page_timeout_secs
     } else {
         config.limits.offer_timeout_secs
@@ -67,6 +63,15 @@ pub(crate) fn offer(
     h.state = HandoffState::Offered;
     h.offered_to = Some(agent.to_string());
     h.offer_expires_ms = Some(now_ms + i64::from(secs) * 1000);
+}
+
+/// Whether an offer to `agent` reaches them by a page: offline in the inbox (the alert
+/// contacts carry it). The offer's timeout and the customer's notice both follow this.
+pub(crate) fn is_paged(roster: &Roster, agent: &str) -> bool {
+    roster
+        .agents
+        .iter()
+        .any(|a| a.id == agent && a.presence == Presence::Offline)
 }
 
 /// Put `h` in its queue, reserved for nobody.
