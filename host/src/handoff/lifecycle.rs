@@ -266,7 +266,6 @@ impl Desk {
             json!({"handoff": h, "agent_id": agent, "timed_out": timed_out}),
             now,
         );
-        let (kind, mut data) = placed_event(&h);
         let lock = self.conversation_lock(tenant, &current.conversation_id);
         let guard = lock.lock().await;
         let moved = Moved {
@@ -275,18 +274,7 @@ impl Desk {
             roster: &roster,
             stats: &stats,
         };
-        if let Some(notice) = self.tell_moved(tenant, config, moved, &mut w, now).await? {
-            data["notice"] = json!(notice);
-        }
-        push_event(
-            &mut w,
-            config,
-            kind,
-            Some(&h),
-            &h.conversation_id,
-            data,
-            now,
-        );
+        self.push_placed(tenant, config, moved, &mut w, now).await?;
         let by = current.offered_to.as_deref().filter(|a| *a == agent);
         w.handoff_updates
             .push(transitions::update(&current, by, &h));
@@ -304,7 +292,27 @@ impl Desk {
     /// customer would care about changed, or the words are the ones they were just told
     /// (`emergency` again for another agent), except that an emergency nobody was reached for
     /// is always told (with the emergency phone). Call with the conversation's lock held.
-    pub(super) async fn tell_moved(
+    /// Where a moved handoff was placed (`handoff.offered` / `handoff.queued`), with what the
+    /// customer is told of it (see [`Desk::tell_moved`]), into `w`. Call with the
+    /// conversation's lock held.
+    pub(super) async fn push_placed(
+        &self,
+        tenant: &str,
+        config: &TenantConfig,
+        moved: Moved<'_>,
+        w: &mut WriteSet,
+        now: i64,
+    ) -> Result<(), DeskError> {
+        let h = moved.after;
+        let (kind, mut data) = placed_event(h);
+        if let Some(notice) = self.tell_moved(tenant, config, moved, w, now).await? {
+            data["notice"] = json!(notice);
+        }
+        push_event(w, config, kind, Some(h), &h.conversation_id, data, now);
+        Ok(())
+    }
+
+    async fn tell_moved(
         &self,
         tenant: &str,
         config: &TenantConfig,

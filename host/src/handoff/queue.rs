@@ -3,14 +3,13 @@
 //! is now; offers that ran out are moved on. The customer is told who is coming.
 
 use super::desk::{Desk, DeskError};
-use super::lifecycle::{push_event, Moved};
+use super::lifecycle::Moved;
 use super::reroute::{is_emergency, pages_offline};
 use super::roster;
-use super::transitions::{self, placed_event};
+use super::transitions;
 use crate::store::*;
 use crate::tenants::TenantVersion;
 use baton_plugin_sdk::{Agent, Presence, Roster};
-use serde_json::json;
 
 /// Whether `a` could be offered `h` now: not declined, and with room (an emergency: present,
 /// or on call and pageable, as the routing policy may overflow capacity for one).
@@ -134,7 +133,6 @@ impl Desk {
         };
         let now = self.clock.now_ms();
         transitions::offer(&mut h, &agent, roster, config, now);
-        let (kind, mut data) = placed_event(&h);
         let lock = self.conversation_lock(tenant, &h.conversation_id);
         let _guard = lock.lock().await;
         let moved = Moved {
@@ -143,18 +141,7 @@ impl Desk {
             roster,
             stats,
         };
-        if let Some(notice) = self.tell_moved(tenant, config, moved, &mut w, now).await? {
-            data["notice"] = json!(notice);
-        }
-        push_event(
-            &mut w,
-            config,
-            kind,
-            Some(&h),
-            &h.conversation_id,
-            data,
-            now,
-        );
+        self.push_placed(tenant, config, moved, &mut w, now).await?;
         let mut update = transitions::update(current, None, &h);
         // The seat is taken only if it is still free when the offer commits: another
         // host's round, or an accept, may have filled it since the roster was read.
