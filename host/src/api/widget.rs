@@ -9,15 +9,14 @@ use super::extract::{Path, Query};
 use super::limits::{ClientAddr, Limits, Refused, Scope};
 use super::live::KeyCheck;
 use super::AppState;
-use crate::channels::{bot, widget};
-use crate::handoff::IngestRequest;
+use crate::channels::widget;
+use crate::handoff::{self, WidgetTurn};
 use crate::store::{ConversationWatch, HandoffState, KeyRole};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};
 use axum::Router;
-use baton_plugin_sdk::Customer;
 use futures_util::stream::{self, Stream};
 use leave::leave;
 use serde::{Deserialize, Serialize};
@@ -166,77 +165,21 @@ pub async fn post_message(
         tenant,
         &id,
     )?;
-    let fresh = desk.store().conversation(tenant, &id).await?.is_none();
-    let customer = match body.customer {
-        Some(v) => Some(Customer {
-            name: v.name.chars().take(100).collect(),
-            email: v.email.filter(|e| e.len() <= 200),
-            phone: v.phone.filter(|p| p.len() <= 30),
-            ..Customer::default()
+    let turn = WidgetTurn {
+        text: body.text,
+        visitor: body.customer.map(|v| handoff::Visitor {
+            name: v.name,
+            email: v.email,
+            phone: v.phone,
         }),
-        None if fresh => Some(Customer {
-            name: crate::handoff::ANONYMOUS_CUSTOMER.into(),
-            ..Customer::default()
-        }),
-        None => None,
     };
-    let request = IngestRequest {
-        role: "customer".into(),
-        text: body.text.clone(),
-        at: None,
-        intent: None,
-        confidence: None,
-        customer,
-        channel: fresh.then(|| "web_chat".to_string()),
-    };
-    let answer = desk.ingest_unkeyed(tenant, &id, request).await?;
-    let seq = answer.seq;
-    let handoff_open = answer.handoff.is_some();
-    let mut said = None;
-    if !handoff_open {
-        let version = desk.version(tenant)?;
-        let config = &version.config;
-        let client = crate::channels::sms::http_client();
-        match bot::ask(
-            &client,
-            &config.widget,
-            tenant,
-            &config.name,
-            &id,
-            &body.text,
-        )
-        .await
-        {
-            Ok(Some(reply)) => {
-                let request = IngestRequest {
-                    role: "bot".into(),
-                    text: reply.text.clone(),
-                    at: None,
-                    intent: reply.intent,
-                    confidence: reply.confidence.map(|c| c.clamp(0.0, 1.0)),
-                    customer: None,
-                    channel: None,
-                };
-                match desk.ingest_unkeyed(tenant, &id, request).await {
-                    Ok(_) => said = Some(reply.text),
-                    // The customer's message is stored; a bot answer over the tenant's
-                    // limits is not, and the visitor is not told it failed.
-                    Err(e @ crate::handoff::DeskError::Invalid { .. }) => {
-                        tracing::warn!(tenant, error = %e, "the widget's bot answer was refused")
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(tenant, error = %e, "the widget's bot did not answer"),
-        }
-    }
+    let taken = desk.widget_turn(tenant, &id, turn).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(WidgetPosted {
-            seq,
-            handoff_open,
-            bot: said,
+            seq: taken.seq,
+            handoff_open: taken.handoff_open,
+            bot: taken.bot,
         }),
     ))
 }

@@ -91,10 +91,8 @@ impl Desk {
         Ok(h)
     }
 
-    /// One round of the abandon limit over every tenant that sets one: close each handoff
-    /// waiting for an agent whose customer wrote nothing for `abandon_after_secs` of the
-    /// business's open hours. Returns how many it closed.
-    pub async fn abandon_idle(&self) -> Result<usize, DeskError> {
+    /// The work of [`Desk::abandon_idle`] (see `operations.rs`).
+    pub(super) async fn abandon_idle_all(&self) -> Result<usize, DeskError> {
         let mut closed = 0;
         for tenant in self.tenants.ids() {
             match self.abandon_idle_of(&tenant).await {

@@ -83,8 +83,8 @@ impl Desk {
         Ok((tenant.to_string(), hash, record))
     }
 
-    /// What the link stands for, for its page (reading it does not use it).
-    pub async fn link_offer(&self, token: &str) -> Result<LinkOffer, DeskError> {
+    /// The work of [`Desk::link_offer`] (see `operations.rs`).
+    pub(super) async fn link_offer_of(&self, token: &str) -> Result<LinkOffer, DeskError> {
         let (tenant, _, record) = self.usable_link(token).await?;
         let config = self.version(&tenant)?.config.clone();
         let h = self
@@ -129,14 +129,8 @@ impl Desk {
         })
     }
 
-    /// Accept the link's handoff as the link's agent, once. A link used meanwhile (a second
-    /// tap, another host) answers 410; a handoff someone else took answers 409 naming them.
-    pub async fn accept_by_link(&self, token: &str) -> Result<LinkAccepted, DeskError> {
-        self.retry_raced("accept link", || self.accept_by_link_once(token))
-            .await
-    }
-
-    async fn accept_by_link_once(&self, token: &str) -> Result<LinkAccepted, DeskError> {
+    /// The work of [`Desk::accept_by_link`], once (see `operations.rs`).
+    pub(super) async fn accept_by_link_once(&self, token: &str) -> Result<LinkAccepted, DeskError> {
         let (tenant, hash, record) = self.usable_link(token).await?;
         let used = StoredResponse {
             status: 0,

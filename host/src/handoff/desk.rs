@@ -33,7 +33,7 @@ pub enum DeskError {
     #[error("tenant `{0}` has no valid policy version loaded")]
     TenantUnavailable(String),
     /// Another host wrote the same conversation at the same moment; the operation changed
-    /// nothing and is run again on fresh reads (see `retry.rs`). Reaches a caller as a
+    /// nothing and is run again on fresh reads (see `operations.rs`). Reaches a caller as a
     /// conflict only if it keeps losing.
     #[error("{0}")]
     Raced(String),

@@ -482,8 +482,8 @@ impl Desk {
         Ok(h)
     }
 
-    /// An agent sets their presence (and optionally their capacity).
-    pub async fn set_presence(
+    /// The work of [`Desk::set_presence`] (see `operations.rs`).
+    pub(super) async fn set_presence_of(
         &self,
         tenant: &str,
         agent: &str,

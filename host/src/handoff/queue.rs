@@ -25,8 +25,8 @@ fn could_take(a: &Agent, h: &HandoffRow, page_offline: bool) -> bool {
 }
 
 impl Desk {
-    /// Offer queued handoffs to agents who have room, most urgent and oldest first.
-    pub async fn promote(&self, tenant: &str) -> Result<usize, DeskError> {
+    /// The work of [`Desk::promote`] (see `operations.rs`).
+    pub(super) async fn promote_queued(&self, tenant: &str) -> Result<usize, DeskError> {
         let version = self.version(tenant)?;
         let config = &version.config;
         let queued = self
@@ -161,8 +161,8 @@ impl Desk {
         }
     }
 
-    /// Time out every offer whose reservation ran out: re-route each to the next choice.
-    pub async fn expire_offers(&self) -> Result<usize, DeskError> {
+    /// The work of [`Desk::expire_offers`] (see `operations.rs`).
+    pub(super) async fn expire_offers_due(&self) -> Result<usize, DeskError> {
         let expired = self.store.expired_offers(self.clock.now_ms(), 100).await?;
         let mut n = 0;
         for (tenant, h) in expired {

@@ -51,9 +51,8 @@ pub fn estimate(
 }
 
 impl super::Desk {
-    /// Where an open handoff's customer stands now: recomputed from the live queue, so the
-    /// estimate moves as the queue does. `None` once a person has accepted.
-    pub async fn current_wait(
+    /// The work of [`Desk::current_wait`] (see `operations.rs`).
+    pub(super) async fn current_wait_of(
         &self,
         tenant: &str,
         h: &crate::store::HandoffRow,

@@ -1,4 +1,7 @@
-//! Operations that read, decide and write a conversation, run again when another host wrote
+//! What the desk does for its callers: every public operation, in one file, so a reader sees
+//! the whole service at once (the work of each lives in the module of its concern).
+//!
+//! Operations that read, decide and write a conversation run again when another host wrote
 //! the same conversation first.
 //!
 //! On one host a per-conversation lock keeps those operations in order. Several hosts on one
@@ -8,11 +11,15 @@
 //! winner's write: the retried ingest returns the stored answer of its idempotency key, the
 //! losing accept reports who accepted.
 
+use super::accept_link::{LinkAccepted, LinkOffer};
 use super::desk::{Desk, DeskError};
 use super::ingest::{IngestRequest, IngestResponse, Ingested};
 use super::lifecycle::ResolveRequest;
 use super::transitions::AbandonedBy;
-use crate::store::{HandoffRow, MessageRow};
+use super::wait::WaitEstimate;
+use super::widget_turn::{TurnTaken, WidgetTurn};
+use crate::store::{HandoffRow, MessageRow, PresenceRow};
+use baton_plugin_sdk::Presence;
 use std::future::Future;
 use std::time::Duration;
 
@@ -138,5 +145,71 @@ impl Desk {
             self.abandon_once(tenant, id, by, reason, idle_ms)
         })
         .await
+    }
+
+    /// Accept the link's handoff as the link's agent, once. A link used meanwhile (a second
+    /// tap, another host) answers 410; a handoff someone else took answers 409 naming them.
+    pub async fn accept_by_link(&self, token: &str) -> Result<LinkAccepted, DeskError> {
+        self.retry_raced("accept link", || self.accept_by_link_once(token))
+            .await
+    }
+
+    /// What the link stands for, for its page (reading it does not use it).
+    pub async fn link_offer(&self, token: &str) -> Result<LinkOffer, DeskError> {
+        self.link_offer_of(token).await
+    }
+
+    /// One widget turn on conversation `id`: store and decide on the visitor's message, then,
+    /// while no handoff is open, ask the tenant's bot and store its answer. A bot that fails
+    /// or answers over the tenant's limits loses only its own turn: the customer's message is
+    /// already stored and decided on.
+    pub async fn widget_turn(
+        &self,
+        tenant: &str,
+        id: &str,
+        turn: WidgetTurn,
+    ) -> Result<TurnTaken, DeskError> {
+        self.widget_turn_once(tenant, id, turn).await
+    }
+
+    /// An agent sets their presence (and optionally their capacity).
+    pub async fn set_presence(
+        &self,
+        tenant: &str,
+        agent: &str,
+        presence: Presence,
+        capacity: Option<u32>,
+    ) -> Result<PresenceRow, DeskError> {
+        self.set_presence_of(tenant, agent, presence, capacity)
+            .await
+    }
+
+    /// Where an open handoff's customer stands now: recomputed from the live queue, so the
+    /// estimate moves as the queue does. `None` once a person has accepted.
+    pub async fn current_wait(
+        &self,
+        tenant: &str,
+        h: &HandoffRow,
+    ) -> Result<Option<WaitEstimate>, DeskError> {
+        self.current_wait_of(tenant, h).await
+    }
+
+    // The background rounds (the server's jobs run them).
+
+    /// Offer queued handoffs to agents who have room, most urgent and oldest first.
+    pub async fn promote(&self, tenant: &str) -> Result<usize, DeskError> {
+        self.promote_queued(tenant).await
+    }
+
+    /// Time out every offer whose reservation ran out: re-route each to the next choice.
+    pub async fn expire_offers(&self) -> Result<usize, DeskError> {
+        self.expire_offers_due().await
+    }
+
+    /// One round of the abandon limit over every tenant that sets one: close each handoff
+    /// waiting for an agent whose customer wrote nothing for `abandon_after_secs` of the
+    /// business's open hours. Returns how many it closed.
+    pub async fn abandon_idle(&self) -> Result<usize, DeskError> {
+        self.abandon_idle_all().await
     }
 }
