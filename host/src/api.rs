@@ -16,6 +16,7 @@ mod me;
 mod metrics;
 mod nul;
 mod report;
+mod schema_rules;
 mod sms;
 mod web;
 mod widget;
@@ -99,6 +100,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(ChannelsDoc::openapi());
     utoipa::Modify::modify(&extract::ExtractorErrors, &mut doc);
+    utoipa::Modify::modify(&schema_rules::SchemaRules, &mut doc);
     doc
 }
 

@@ -24,6 +24,7 @@ mod roster;
 pub mod segments;
 mod transitions;
 mod wait;
+pub mod whole;
 mod widget_turn;
 
 pub use accept_link::{LinkAccepted, LinkOffer};

@@ -34,6 +34,7 @@ AGENTS = ["sam", "jo", "lee"]
 rnd = random.Random(11)
 handoffs: list[str] = []
 conversations: list[str] = []
+sent_keys = 0
 
 
 def call(method, path, role, body=None):
@@ -105,6 +106,14 @@ def before_call(ctx, case, **kwargs):
         params = case.path_parameters = {}
     if case.headers is None:
         case.headers = {}
+    key = case.headers.get("Idempotency-Key")
+    if isinstance(key, str) and key and path == "/v1/conversations/{id}/events":
+        # A key names one message: a generated key the fuzzer repeats with another body
+        # would be refused (documented, 422), so each call gets a key of its own, suffixed
+        # within the header's pattern (1 to 200 visible ASCII characters).
+        global sent_keys
+        sent_keys += 1
+        case.headers["Idempotency-Key"] = f"{key[:180].rstrip()}-{sent_keys}"
     if path.startswith("/v1/handoffs/{id}") and handoffs and sometimes(0.7):
         params["id"] = rnd.choice(handoffs)
     elif path.startswith("/v1/conversations/{id}") and sometimes(0.6):

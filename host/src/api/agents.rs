@@ -17,7 +17,7 @@ pub struct PresenceRequest {
     #[schema(value_type = String, pattern = "^(available|busy|offline)$")]
     pub presence: Presence,
     /// How many handoffs the agent will hold at once now (1 to 50); default: the roster's.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::handoff::whole::option")]
     #[schema(minimum = 1, maximum = 50)]
     pub capacity: Option<u32>,
 }

@@ -46,7 +46,7 @@ fn not_a_texted_number(id: &str) -> ApiError {
 #[utoipa::path(
     post, path = "/v1/conversations/{id}/events", tag = "conversations",
     params(("id" = String, Path, description = "The channel's conversation id"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried post a no-op: scoped to the calling key and the conversation; the same key with the same body returns the stored answer, with another body 422")),
+           ("Idempotency-Key" = Option<String>, Header, pattern = "^[\\x21-\\x7E]([\\x20-\\x7E]{0,198}[\\x21-\\x7E])?$", description = "Makes a retried post a no-op (1 to 200 visible ASCII characters): scoped to the calling key and the conversation; the same key with the same body returns the stored answer, with another body 422")),
     request_body = IngestRequest,
     responses((status = 201, body = IngestResponse), (status = 401, body = super::error::ErrorBody),
               (status = 403, body = super::error::ErrorBody),

@@ -41,7 +41,7 @@ struct Cursor {
 /// ends within seconds of its key's revocation (on any host), or when an agent key's agent
 /// leaves the roster.
 #[utoipa::path(
-    get, path = "/v1/events", tag = "events", operation_id = "stream_events", params(EventsQuery, ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id (a whole number)")),
+    get, path = "/v1/events", tag = "events", operation_id = "stream_events", params(EventsQuery, ("Last-Event-ID" = Option<String>, Header, pattern = "^-?[0-9]{1,18}$", description = "Resume after this event id (a whole number)")),
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"), (status = 401, body = super::error::ErrorBody),
               (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
     security(("bearer" = []))

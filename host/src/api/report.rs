@@ -22,6 +22,7 @@ pub struct ReportQuery {
     /// End (same forms), exclusive; default now.
     to: Option<String>,
     /// `policy_version`, `reason`, `queue`, `agent` or `channel`.
+    #[param(pattern = "^(policy_version|reason|queue|agent|channel)$")]
     group_by: Option<String>,
 }
 

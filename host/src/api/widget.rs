@@ -96,7 +96,8 @@ async fn session_tenant<'a>(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Visitor {
-    /// Their name.
+    /// Their name (not blank; longer than 100 characters is cut).
+    #[schema(pattern = "\\S")]
     pub name: String,
     /// Their email.
     #[serde(default)]

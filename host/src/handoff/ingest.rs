@@ -236,13 +236,21 @@ impl Desk {
         let now = self.clock.now();
         let message = message_of(req, now)?;
         if let Some(channel) = &req.channel {
-            if channel.is_empty() || channel.len() > 40 {
-                return Err(invalid("channel", "a channel name is 1 to 40 bytes"));
+            if channel.is_empty() || channel.chars().count() > 40 {
+                return Err(invalid("channel", "a channel name is 1 to 40 characters"));
             }
         }
         if let Some(c) = &req.customer {
             if c.name.trim().is_empty() {
                 return Err(invalid("customer.name", "the customer needs a name"));
+            }
+            if c.lifetime_value_usd
+                .is_some_and(|v| !(v >= 0.0 && v.is_finite()))
+            {
+                return Err(invalid(
+                    "customer.lifetime_value_usd",
+                    "a lifetime value is a number of dollars, 0 or more",
+                ));
             }
         }
         let version = self.version(tenant)?;

@@ -48,7 +48,7 @@ pub struct ResolveRequest {
     /// How it ended.
     pub outcome: Outcome,
     /// The customer's satisfaction, 1 to 5, if they gave one.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole::option")]
     #[schema(minimum = 1, maximum = 5)]
     pub csat: Option<i64>,
     /// A note for the record.

@@ -41,23 +41,24 @@ pub enum PriorityDoc {
 #[schema(as = Customer)]
 #[allow(dead_code)]
 pub struct CustomerDoc {
-    /// The customer's name as the channel knows it.
+    /// The customer's name as the channel knows it (not blank).
+    #[schema(pattern = "\\S")]
     name: String,
     /// Phone number, E.164 where known.
     phone: Option<String>,
-    /// Email address.
-    #[schema(format = Email)]
+    /// Email address, as the channel gave it (not checked: a typo must not lose the message).
     email: Option<String>,
     /// Service address.
     address: Option<String>,
     /// Whether the customer has been served before.
-    #[schema(default = false)]
-    repeat_customer: Option<bool>,
-    /// What the customer has spent with the business, in US dollars.
+    #[schema(default = false, required = false)]
+    repeat_customer: bool,
+    /// What the customer has spent with the business, in US dollars (not negative).
     #[schema(minimum = 0.0)]
     lifetime_value_usd: Option<f64>,
-    /// Free labels from the channel or CRM, e.g. `vip`.
-    tags: Option<Vec<String>>,
+    /// Free labels from the channel or CRM, e.g. `vip` (default none).
+    #[schema(required = false)]
+    tags: Vec<String>,
 }
 
 /// One stored message of a conversation.

@@ -346,6 +346,18 @@ async fn bad_input_gets_a_clear_4xx_naming_the_field() {
         .post(path, &channel, json!({"role": "customer", "text": huge}))
         .await;
     assert_eq!(s, 413, "{e}");
+    // The unread rest of such a body ends the connection, and the answer says so, so a
+    // client does not send its next request down a connection that is closing.
+    let resp = h
+        .http
+        .post(format!("{}{path}", h.url))
+        .bearer_auth(&channel)
+        .json(&json!({"role": "customer", "text": "x".repeat(200_000)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 413);
+    assert_eq!(resp.headers()["connection"], "close");
     // A bad conversation id, unknown ids, unknown routes.
     let (s, _) = h
         .post(
@@ -484,7 +496,32 @@ async fn handoffs_conversations_messages_and_events_are_typed_in_the_openapi_doc
         .iter()
         .find(|p| p["name"] == "Last-Event-ID")
         .unwrap();
-    assert_eq!(last["schema"]["type"], json!(["integer", "null"]), "{last}");
+    // A header is text (never JSON's null), and the server reads a whole number from it.
+    assert_eq!(last["schema"]["type"], "string", "{last}");
+    assert_eq!(last["schema"]["pattern"], "^-?[0-9]{1,18}$", "{last}");
+    // Only a bot's message carries intent and confidence: the rule is in the schema.
+    let ingest = &doc["components"]["schemas"]["IngestRequest"];
+    let rule = &ingest["allOf"][1]["anyOf"];
+    assert_eq!(
+        rule[0]["properties"]["role"]["enum"],
+        json!(["bot"]),
+        "{ingest}"
+    );
+    assert_eq!(rule[1]["properties"]["intent"]["type"], "null", "{ingest}");
+    // No request string may hold a NUL (the server refuses any body with one).
+    let text = &ingest["allOf"][0]["properties"]["text"];
+    assert!(
+        text["pattern"]
+            .as_str()
+            .is_some_and(|p| p.contains("\\u0000")),
+        "{text}"
+    );
+    // The report's window ends are times, dates or ages, nothing else.
+    let params = doc["paths"]["/v1/report"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let from = params.iter().find(|p| p["name"] == "from").unwrap();
+    assert_eq!(from["schema"]["anyOf"][0]["format"], "date-time", "{from}");
     let params = doc["paths"]["/v1/handoffs"]["get"]["parameters"]
         .as_array()
         .unwrap();

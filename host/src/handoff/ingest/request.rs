@@ -22,9 +22,11 @@ pub struct IngestRequest {
     pub text: String,
     /// When it was written (RFC 3339); default: when it arrives.
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub at: Option<String>,
-    /// The bot's intent label (bot messages only).
+    /// The bot's intent label (bot messages only; at most 100 characters).
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub intent: Option<String>,
     /// The bot's confidence, 0.0 to 1.0 (bot messages only).
     #[serde(default)]
@@ -34,8 +36,9 @@ pub struct IngestRequest {
     #[serde(default)]
     #[schema(value_type = Option<crate::store::CustomerDoc>)]
     pub customer: Option<Customer>,
-    /// The channel, e.g. `web_chat`, `sms` (first event).
+    /// The channel, e.g. `web_chat`, `sms` (first event; 1 to 40 characters).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 40)]
     pub channel: Option<String>,
 }
 
@@ -148,8 +151,11 @@ pub(super) fn message_of(req: &IngestRequest, now: jiff::Timestamp) -> Result<Me
         }
     }
     if let Some(i) = &req.intent {
-        if i.len() > 100 {
-            return Err(invalid("intent", "the intent is longer than 100 bytes"));
+        if i.chars().count() > 100 {
+            return Err(invalid(
+                "intent",
+                "the intent is longer than 100 characters",
+            ));
         }
     }
     let message = Message {
