@@ -106,14 +106,7 @@ impl utoipa::Modify for ExtractorErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::ParameterIn;
         for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
+            for op in super::schema_rules::operations_mut(item) {
                 let mut add = Vec::new();
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
                     add.push((401, "No key, or a key that is unknown or revoked"));

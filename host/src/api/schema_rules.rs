@@ -11,6 +11,7 @@
 //! reason; an SMS must be addressed to the tenant's own number).
 
 use std::collections::BTreeSet;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::schema::SchemaFormat;
 use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ArrayItems, ObjectBuilder, Schema};
 use utoipa::openapi::schema::{KnownFormat, SchemaType, Type};
@@ -50,8 +51,7 @@ impl utoipa::Modify for SchemaRules {
 fn openapi_paths(paths: &utoipa::openapi::Paths) -> Vec<String> {
     let mut refs = Vec::new();
     for item in paths.paths.values() {
-        let operations = [&item.get, &item.put, &item.post, &item.delete, &item.patch];
-        for op in operations.into_iter().flatten() {
+        for op in operations(item) {
             let Some(body) = &op.request_body else {
                 continue;
             };
@@ -63,6 +63,26 @@ fn openapi_paths(paths: &utoipa::openapi::Paths) -> Vec<String> {
         }
     }
     refs
+}
+
+/// The operations of a path item (the methods the API uses).
+fn operations(item: &PathItem) -> impl Iterator<Item = &Operation> {
+    [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+        .into_iter()
+        .flatten()
+}
+
+/// The operations of a path item, to change.
+pub(super) fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 fn ref_name(location: &str) -> String {
@@ -170,14 +190,7 @@ fn bot_only(schema: Schema) -> Schema {
 fn headers_are_text(openapi: &mut OpenApi) {
     use utoipa::openapi::path::ParameterIn;
     for item in openapi.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-        ];
-        for op in operations.into_iter().flatten() {
+        for op in operations_mut(item) {
             for p in op.parameters.iter_mut().flatten() {
                 if p.parameter_in != ParameterIn::Header {
                     continue;
