@@ -76,6 +76,7 @@ async fn reload_under_load() {
             agent_id: None,
             created_ms: 0,
             revoked_ms: None,
+            expires_ms: None,
         })
         .await
         .expect("key");

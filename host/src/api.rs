@@ -10,6 +10,7 @@ mod events;
 mod extract;
 mod handoffs;
 mod headers;
+mod keys;
 mod limits;
 mod live;
 mod me;
@@ -64,7 +65,7 @@ pub struct AppState {
         conversations::post_event, conversations::get_conversation,
         handoffs::list, handoffs::get, handoffs::accept, handoffs::decline, handoffs::reply, handoffs::resolve, handoffs::handback, handoffs::abandon,
         accept_links::get, accept_links::accept,
-        agents::put_presence, me::me, events::stream, admin::tenants, report::get, metrics::get, healthz
+        agents::put_presence, me::me, events::stream, admin::tenants, report::get, report::html, metrics::get, healthz
     ),
     components(schemas(crate::store::EventRow)),
     modifiers(&Security)
@@ -99,6 +100,7 @@ struct ChannelsDoc;
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(ChannelsDoc::openapi());
+    doc.merge(keys::KeysDoc::openapi());
     utoipa::Modify::modify(&extract::ExtractorErrors, &mut doc);
     utoipa::Modify::modify(&schema_rules::SchemaRules, &mut doc);
     doc
@@ -167,9 +169,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/events", get(events::stream))
         .route("/v1/admin/tenants", get(admin::tenants))
         .route("/v1/report", get(report::get))
+        .route("/v1/report/html", get(report::html))
         .route("/metrics", get(metrics::get))
         .route("/v1/sms/twilio/{tenant}", post(sms::inbound))
         .merge(widget::routes())
+        .merge(keys::routes())
         .merge(web::inbox::routes())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(fallback)

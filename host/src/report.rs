@@ -276,3 +276,39 @@ pub async fn load(
         .await?;
     Ok(build(tenant, from_ms, to_ms, group_by, &window))
 }
+
+/// The report as a self-contained HTML page (inline SVG charts, no external assets): what
+/// `baton report --html` writes and `GET /v1/report/html` answers, from one reading.
+pub struct Page {
+    /// The page.
+    pub html: String,
+    /// Conversations the report counts.
+    pub conversations: u64,
+    /// Policy versions its series show.
+    pub versions: usize,
+}
+
+/// Read the window from the store and render it as a [`Page`].
+pub async fn load_page(
+    store: &SharedStore,
+    tenant: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Page, StoreError> {
+    let window = store
+        .recorded_window(
+            tenant,
+            from_ms,
+            to_ms,
+            figures::REPEAT_CONTACT_MS,
+            MAX_CONVERSATIONS,
+        )
+        .await?;
+    let built = build(tenant, from_ms, to_ms, None, &window);
+    let series = series::build(&window, from_ms, to_ms);
+    Ok(Page {
+        html: html::render(&built, &series, from_ms, to_ms),
+        conversations: built.totals.conversations,
+        versions: series.versions.len(),
+    })
+}

@@ -10,7 +10,8 @@
 mod commits;
 mod doc;
 mod encode;
-mod keys;
+/// API keys, and the rules for creating, listing and revoking them (`keys::create`, ...).
+pub mod keys;
 pub use doc::{CustomerDoc, MessageDoc, PriorityDoc, RoleDoc};
 mod model;
 mod outbox;
@@ -20,7 +21,7 @@ mod sqlite;
 
 pub use commits::{touched, CommitFeed, ConversationWatch};
 pub use encode::webhook_body;
-pub use keys::{hash_key, new_key, KeyRole, KeySpec, NewKey};
+pub use keys::{hash_key, new_key, KeyRole, KeySpec, KeyState, NewKey};
 pub use model::*;
 pub use outbox::OutboxCount;
 pub use postgres::{is_url as is_database_url, redact as redact_url, PgStore};
@@ -170,10 +171,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Store a new key's hash.
     async fn insert_key(&self, key: KeyRow) -> Result<(), StoreError>;
-    /// The live (not revoked) key with this hash.
+    /// The key with this hash, revoked or expired ones too (see [`KeyRow::state`]).
     async fn key_by_hash(&self, hash: &str) -> Result<Option<KeyRow>, StoreError>;
-    /// Revoke a key by id; `false` if there was no such live key.
-    async fn revoke_key(&self, id: &str) -> Result<bool, StoreError>;
+    /// The key with this id, revoked or expired ones too.
+    async fn key_by_id(&self, id: &str) -> Result<Option<KeyRow>, StoreError>;
+    /// Revoke a key by id at `now_ms`; `false` if there was no such unrevoked key.
+    async fn revoke_key(&self, id: &str, now_ms: i64) -> Result<bool, StoreError>;
     /// Every key (without secrets), optionally of one tenant.
     async fn keys(&self, tenant: Option<&str>) -> Result<Vec<KeyRow>, StoreError>;
 

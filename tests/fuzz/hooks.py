@@ -22,7 +22,7 @@ import schemathesis
 URL = os.environ["BATON_FUZZ_URL"]
 KEYS = {
     role: os.environ[f"BATON_FUZZ_{role.upper()}_KEY"]
-    for role in ("channel", "agent", "operator", "widget")
+    for role in ("channel", "agent", "operator", "widget", "manager")
 }
 TWILIO_TOKEN = os.environ["BATON_FUZZ_TWILIO_TOKEN"]
 # fuzz-sms.toml's `webhook_url`: what Twilio signs, whatever host and query the request has.

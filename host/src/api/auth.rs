@@ -1,10 +1,11 @@
 //! Who is calling: the bearer key decides the tenant and the role. A request's tenant comes
-//! from its key, never from the path or the body.
+//! from its key, never from the path or the body. A key that was revoked or has expired
+//! (on the desk's clock) answers 401 `key_revoked` or `key_expired`.
 
 use super::error::ApiError;
 use super::AppState;
 use crate::handoff::DeskError;
-use crate::store::{hash_key, KeyRole};
+use crate::store::{hash_key, KeyRole, KeyState};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -121,7 +122,24 @@ impl FromRequestParts<AppState> for Caller {
             .key_by_hash(&hash)
             .await
             .map_err(ApiError::from)?
-            .ok_or_else(|| unauthorized("the key is not valid (unknown or revoked)"))?;
+            .ok_or_else(|| unauthorized("the key is not valid (unknown)"))?;
+        match key.state(state.desk.clock().now_ms()) {
+            KeyState::Live => {}
+            KeyState::Revoked => {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "key_revoked",
+                    "the key was revoked; it no longer works",
+                ))
+            }
+            KeyState::Expired => {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "key_expired",
+                    "the key has expired; it no longer works",
+                ))
+            }
+        }
         if key.role == KeyRole::Agent {
             on_roster(state, key.tenant.as_deref(), key.agent_id.as_deref())?;
         }

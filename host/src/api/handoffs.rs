@@ -27,14 +27,14 @@ pub struct ListQuery {
     get, path = "/v1/handoffs", tag = "handoffs", params(ListQuery),
     responses((status = 200, body = Vec<HandoffRow>), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody),
               (status = 422, body = super::error::ErrorBody)),
-    security(("bearer" = []))
+    security(("bearer" = ["agent", "channel", "manager"]))
 )]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<Vec<HandoffRow>>, ApiError> {
-    caller.require(&[KeyRole::Agent, KeyRole::Channel])?;
+    caller.require(&[KeyRole::Agent, KeyRole::Channel, KeyRole::Manager])?;
     let tenant = caller.tenant()?;
     let mut filter = HandoffFilter {
         queue: q.queue,
@@ -103,14 +103,14 @@ pub struct PacketDecision {
     get, path = "/v1/handoffs/{id}", tag = "handoffs", operation_id = "get_handoff", params(("id" = String, Path, description = "The handoff id")),
     responses((status = 200, body = Packet), (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody),
               (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)),
-    security(("bearer" = []))
+    security(("bearer" = ["agent", "manager"]))
 )]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<axum::Json<Packet>, ApiError> {
-    caller.require(&[KeyRole::Agent])?;
+    caller.require(&[KeyRole::Agent, KeyRole::Manager])?;
     let tenant = caller.tenant()?;
     let store = state.desk.store();
     let handoff = store

@@ -1,12 +1,13 @@
 //! Live streams end with their key. A request's key is checked once, when it arrives; a
 //! stream (`/v1/events`, the widget's conversation stream) lasts for hours, so it re-checks
 //! its key while it runs: in the store at most every [`RECHECK`] (a key revoked with
-//! `baton keys revoke`, on this host or any host sharing the store, ends the stream within
-//! about that), and its agent on the serving roster (in memory) before every event.
+//! `baton keys revoke` or by API, on this host or any host sharing the store, or expired,
+//! ends the stream within about that), and its agent on the serving roster (in memory)
+//! before every event.
 
 use super::auth::Caller;
 use crate::handoff::Desk;
-use crate::store::KeyRole;
+use crate::store::{KeyRole, KeyState};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -55,7 +56,7 @@ impl KeyCheck {
         }
         self.next = Instant::now() + RECHECK;
         match self.desk.store().key_by_hash(&self.key_hash).await {
-            Ok(key) => key.is_some(),
+            Ok(key) => key.is_some_and(|k| k.state(self.desk.clock().now_ms()) == KeyState::Live),
             Err(e) => {
                 tracing::warn!(error = %e, "a live stream could not re-check its key; keeping it");
                 true

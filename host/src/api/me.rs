@@ -12,7 +12,7 @@ use serde::Serialize;
 pub struct Me {
     /// The key's tenant (none for an operator key).
     pub tenant: Option<String>,
-    /// `channel`, `agent` or `operator`.
+    /// `channel`, `agent`, `widget`, `manager` or `operator`.
     pub role: String,
     /// The agent, for agent keys.
     pub agent_id: Option<String>,

@@ -212,16 +212,23 @@ fn headers_are_text(openapi: &mut OpenApi) {
     }
 }
 
-/// The report's `from` and `to`: an RFC 3339 time, a `YYYY-MM-DD` date or an age.
+/// The reports' `from` and `to` (JSON and HTML): an RFC 3339 time, a `YYYY-MM-DD` date or
+/// an age.
 fn report_times(openapi: &mut OpenApi) {
-    let Some(op) = openapi
-        .paths
-        .paths
-        .get_mut("/v1/report")
-        .and_then(|item| item.get.as_mut())
-    else {
-        return;
-    };
+    for path in ["/v1/report", "/v1/report/html"] {
+        if let Some(op) = openapi
+            .paths
+            .paths
+            .get_mut(path)
+            .and_then(|item| item.get.as_mut())
+        {
+            times_of(op);
+        }
+    }
+}
+
+/// An operation's `from` and `to` as the report reads them.
+fn times_of(op: &mut Operation) {
     let string = |format: Option<KnownFormat>, pattern: Option<&str>| {
         ObjectBuilder::new()
             .schema_type(Type::String)

@@ -51,28 +51,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         })?),
     };
     let store = crate::store::open(&args.data).await?;
-    let window = store
-        .recorded_window(
-            &args.tenant,
-            from,
-            to,
-            report::figures::REPEAT_CONTACT_MS,
-            report::MAX_CONVERSATIONS,
-        )
-        .await?;
-    let built = report::build(&args.tenant, from, to, group_by, &window);
     match &args.html {
-        None => println!("{}", serde_json::to_string_pretty(&built)?),
+        None => {
+            let built = report::load(&store, &args.tenant, from, to, group_by).await?;
+            println!("{}", serde_json::to_string_pretty(&built)?);
+        }
         Some(path) => {
-            let series = report::series::build(&window, from, to);
-            let page = report::html::render(&built, &series, from, to);
-            std::fs::write(path, page)
+            let page = report::load_page(&store, &args.tenant, from, to).await?;
+            std::fs::write(path, page.html)
                 .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", path.display()))?;
             eprintln!(
                 "wrote {} ({} conversations, {} version(s))",
                 path.display(),
-                built.totals.conversations,
-                series.versions.len()
+                page.conversations,
+                page.versions
             );
         }
     }

@@ -90,6 +90,7 @@ pub async fn channel_keys(store: &SharedStore, tenants: &[String]) -> anyhow::Re
                 agent_id: None,
                 created_ms: jiff::Timestamp::now().as_millisecond(),
                 revoked_ms: None,
+                expires_ms: None,
             })
         });
         for r in futures_util::future::join_all(inserts).await {

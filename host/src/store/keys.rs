@@ -1,4 +1,12 @@
-//! API keys: generated once, shown once, stored only as a hash.
+//! API keys: generated once, shown once, stored only as a hash; live until revoked or
+//! expired. What may create, list and revoke which keys is in `keys/manage.rs`.
+
+mod manage;
+
+pub use manage::{
+    check, create, list, revoke, Authority, CreateKey, CreatedKey, KeyError, Tenants,
+    MAX_EXPIRES_IN_SECS,
+};
 
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -12,8 +20,11 @@ pub enum KeyRole {
     Channel,
     /// An agent or agent tool: reads handoffs, accepts, replies, resolves.
     Agent,
-    /// The SaaS operator: tenant status across the host.
+    /// The SaaS operator: tenant status across the host, and every tenant's keys.
     Operator,
+    /// The business owner: reads every handoff of its tenant and its report, and manages
+    /// its own agents' keys; never accepts a handoff, never another tenant.
+    Manager,
     /// A web-chat widget's public key, pasted into the business's site: opens widget
     /// sessions; with a session's token it posts customer messages to, reads and streams
     /// only that session's conversation (`api/widget.rs`).
@@ -28,6 +39,7 @@ impl KeyRole {
             KeyRole::Agent => "agent",
             KeyRole::Operator => "operator",
             KeyRole::Widget => "widget",
+            KeyRole::Manager => "manager",
         }
     }
 
@@ -38,6 +50,7 @@ impl KeyRole {
             "agent" => Some(KeyRole::Agent),
             "operator" => Some(KeyRole::Operator),
             "widget" => Some(KeyRole::Widget),
+            "manager" => Some(KeyRole::Manager),
             _ => None,
         }
     }
@@ -81,4 +94,40 @@ pub fn new_key() -> NewKey {
 /// The hash under which a presented secret is looked up.
 pub fn hash_key(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Whether a stored key works at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState {
+    /// It works.
+    Live,
+    /// Revoked (`DELETE /v1/admin/keys/{id}`, `baton keys revoke`).
+    Revoked,
+    /// Its expiry has passed.
+    Expired,
+}
+
+impl KeyState {
+    /// The `snake_case` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Live => "live",
+            KeyState::Revoked => "revoked",
+            KeyState::Expired => "expired",
+        }
+    }
+}
+
+impl super::KeyRow {
+    /// The key's state at `now_ms`: a revoked key stays revoked whatever its expiry; a key
+    /// expires at its `expires_ms` (a key expiring now no longer works).
+    pub fn state(&self, now_ms: i64) -> KeyState {
+        if self.revoked_ms.is_some() {
+            KeyState::Revoked
+        } else if self.expires_ms.is_some_and(|e| e <= now_ms) {
+            KeyState::Expired
+        } else {
+            KeyState::Live
+        }
+    }
 }

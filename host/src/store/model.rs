@@ -266,6 +266,8 @@ pub struct KeyRow {
     pub created_ms: i64,
     /// Revoked, ms since the epoch.
     pub revoked_ms: Option<i64>,
+    /// When it stops working, ms since the epoch (none: never).
+    pub expires_ms: Option<i64>,
 }
 
 /// One evaluation for the decision log.

@@ -83,6 +83,7 @@ pub async fn insert_key(
             agent_id: agent.map(str::to_string),
             created_ms: 0,
             revoked_ms: None,
+            expires_ms: None,
         })
         .await
         .unwrap();

@@ -1,7 +1,8 @@
 //! Tenant isolation and roles: every operation of `/openapi.json` with no key, a forged key,
 //! a revoked key, another tenant's key and each wrong role answers 401, 403 or 404 (a status
 //! it documents), and never another tenant's data. The list of operations is checked against
-//! the document, so a new endpoint cannot be left out.
+//! the document, so a new endpoint cannot be left out, and where the document names an
+//! operation's roles (its `security` scopes) they are the matrix's.
 
 use crate::contract::documented;
 use crate::host::TestHost;
@@ -61,6 +62,18 @@ async fn probe(h: &TestHost, e: &Endpoint, key: Option<&str>) -> (u16, String) {
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
+/// The roles an operation's `security` names (its bearer scopes); empty when it names none.
+fn documented_roles(doc: &Value, method: &str, template: &str) -> BTreeSet<String> {
+    doc["paths"][template][method.to_lowercase()]["security"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|req| req["bearer"].as_array())
+        .flatten()
+        .filter_map(|r| r.as_str().map(str::to_string))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_refuses_the_wrong_caller() {
     let h = TestHost::start(&[]).await;
@@ -97,9 +110,20 @@ async fn every_endpoint_refuses_the_wrong_caller() {
     let other_agent = h.agent("comfort-hvac", "maria").await;
     let other_widget = h.key(Some("comfort-hvac"), KeyRole::Widget, None).await;
     let operator = h.key(None, KeyRole::Operator, None).await;
+    let manager = h.key(Some("acme-plumbing"), KeyRole::Manager, None).await;
+    let other_manager = h.key(Some("comfort-hvac"), KeyRole::Manager, None).await;
+    // An agent key of acme's that the key endpoints aim at: no wrong caller may revoke it.
+    let victim = h.agent("acme-plumbing", "lee").await;
+    let victim_id = victim.split('_').nth(1).unwrap().to_string();
     let revoked = h.agent("acme-plumbing", "jo").await;
     let revoked_id = revoked.split('_').nth(1).unwrap().to_string();
-    assert!(h.host.desk.store().revoke_key(&revoked_id).await.unwrap());
+    assert!(h
+        .host
+        .desk
+        .store()
+        .revoke_key(&revoked_id, 0)
+        .await
+        .unwrap());
 
     use KeyRole::*;
     let session = vec![("x-baton-session", token.clone())];
@@ -134,7 +158,7 @@ async fn every_endpoint_refuses_the_wrong_caller() {
             "/v1/handoffs",
             "/v1/handoffs".into(),
             None,
-            Access::Roles(&[Agent, Channel]),
+            Access::Roles(&[Agent, Channel, Manager]),
             false,
         ),
         ep(
@@ -142,7 +166,7 @@ async fn every_endpoint_refuses_the_wrong_caller() {
             "/v1/handoffs/{id}",
             format!("/v1/handoffs/{id}"),
             None,
-            Access::Roles(&[Agent]),
+            Access::Roles(&[Agent, Manager]),
             true,
         ),
         ep(
@@ -206,7 +230,7 @@ async fn every_endpoint_refuses_the_wrong_caller() {
             "/v1/me",
             "/v1/me".into(),
             None,
-            Access::Roles(&[Channel, Agent, Operator, Widget]),
+            Access::Roles(&[Channel, Agent, Operator, Widget, Manager]),
             false,
         ),
         ep(
@@ -222,8 +246,64 @@ async fn every_endpoint_refuses_the_wrong_caller() {
             "/v1/report",
             "/v1/report".into(),
             None,
-            Access::Roles(&[Agent]),
+            Access::Roles(&[Agent, Manager]),
             false,
+        ),
+        ep(
+            "GET",
+            "/v1/report/html",
+            "/v1/report/html".into(),
+            None,
+            Access::Roles(&[Agent, Manager]),
+            false,
+        ),
+        ep(
+            "POST",
+            "/v1/admin/keys",
+            "/v1/admin/keys".into(),
+            Some(json!({"tenant": "acme-plumbing", "role": "channel"})),
+            Access::Roles(&[Operator]),
+            false,
+        ),
+        ep(
+            "GET",
+            "/v1/admin/keys",
+            "/v1/admin/keys?tenant=acme-plumbing".into(),
+            None,
+            Access::Roles(&[Operator]),
+            false,
+        ),
+        ep(
+            "DELETE",
+            "/v1/admin/keys/{id}",
+            format!("/v1/admin/keys/{victim_id}"),
+            None,
+            Access::Roles(&[Operator]),
+            true,
+        ),
+        ep(
+            "POST",
+            "/v1/keys",
+            "/v1/keys".into(),
+            Some(json!({"agent_id": "sam"})),
+            Access::Roles(&[Manager]),
+            false,
+        ),
+        ep(
+            "GET",
+            "/v1/keys",
+            "/v1/keys".into(),
+            None,
+            Access::Roles(&[Manager]),
+            false,
+        ),
+        ep(
+            "DELETE",
+            "/v1/keys/{id}",
+            format!("/v1/keys/{victim_id}"),
+            None,
+            Access::Roles(&[Manager]),
+            true,
         ),
         ep(
             "GET",
@@ -335,6 +415,18 @@ async fn every_endpoint_refuses_the_wrong_caller() {
         listed, documented_ops,
         "the isolation matrix and /openapi.json list different operations"
     );
+    for e in &endpoints {
+        if let Access::Roles(roles) = e.access {
+            let named = documented_roles(&doc, e.method, e.template);
+            let matrix: BTreeSet<String> = roles.iter().map(|r| r.as_str().to_string()).collect();
+            assert!(
+                named.is_empty() || named == matrix,
+                "{} {} names roles {named:?} in /openapi.json, the matrix {matrix:?}",
+                e.method,
+                e.template
+            );
+        }
+    }
 
     let secrets = ["4417", id.as_str(), web.as_str(), token.as_str()];
     let leaks = |body: &str| secrets.iter().find(|s| body.contains(*s)).copied();
@@ -343,6 +435,7 @@ async fn every_endpoint_refuses_the_wrong_caller() {
         (Agent, &sam),
         (Operator, &operator),
         (Widget, &widget),
+        (Manager, &manager),
     ];
     for e in &endpoints {
         let what = format!("{} {}", e.method, e.path);
@@ -401,6 +494,7 @@ async fn every_endpoint_refuses_the_wrong_caller() {
                     (Channel, &other_channel),
                     (Agent, &other_agent),
                     (Widget, &other_widget),
+                    (Manager, &other_manager),
                 ] {
                     if !roles.contains(&role) {
                         continue;
@@ -417,6 +511,12 @@ async fn every_endpoint_refuses_the_wrong_caller() {
             }
         }
     }
+    // No wrong caller revoked acme's key.
+    let (s, _) = h.get("/v1/handoffs", &victim).await;
+    assert_eq!(
+        s, 200,
+        "a key endpoint let a wrong caller revoke acme's key"
+    );
     // Acme's data is intact and only acme sees it.
     let (s, conv) = h.get("/v1/conversations/secret-conv", &channel).await;
     assert_eq!(s, 200);

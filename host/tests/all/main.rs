@@ -19,6 +19,7 @@ mod host;
 mod idempotency;
 mod in_hours;
 mod isolation;
+mod keys;
 mod layout;
 mod lifecycle;
 mod limits;

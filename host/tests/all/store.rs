@@ -318,6 +318,7 @@ async fn keys_are_stored_as_hashes_and_can_be_revoked() {
             agent_id: Some("sam".into()),
             created_ms: 1,
             revoked_ms: None,
+            expires_ms: None,
         })
         .await
         .unwrap();
@@ -328,9 +329,16 @@ async fn keys_are_stored_as_hashes_and_can_be_revoked() {
         .unwrap();
     assert_eq!(found.agent_id.as_deref(), Some("sam"));
     assert_ne!(found.hash, key.secret);
-    assert!(store.revoke_key(&key.id).await.unwrap());
-    assert!(store.key_by_hash(&key.hash).await.unwrap().is_none());
-    assert!(!store.revoke_key(&key.id).await.unwrap());
+    assert_eq!(found.state(1), KeyState::Live);
+    assert!(store.revoke_key(&key.id, 5).await.unwrap());
+    // A revoked key is still found, as revoked (so a caller can be told so).
+    let revoked = store.key_by_hash(&key.hash).await.unwrap().unwrap();
+    assert_eq!(
+        (revoked.revoked_ms, revoked.state(6)),
+        (Some(5), KeyState::Revoked)
+    );
+    assert_eq!(store.key_by_id(&key.id).await.unwrap(), Some(revoked));
+    assert!(!store.revoke_key(&key.id, 7).await.unwrap());
 }
 
 #[tokio::test]

@@ -140,7 +140,7 @@ async fn streams_end_within_seconds_of_their_keys_revocation_and_others_go_on() 
         .host
         .desk
         .store()
-        .revoke_key(&key_id(&widget))
+        .revoke_key(&key_id(&widget), 0)
         .await
         .unwrap());
     let t = Instant::now();
@@ -184,7 +184,13 @@ async fn a_key_revoked_on_one_host_ends_its_streams_on_another() {
 
     // Revoked through host B's store: host A learns it only from the shared database.
     for key in [&doomed, &widget] {
-        assert!(b.host.desk.store().revoke_key(&key_id(key)).await.unwrap());
+        assert!(b
+            .host
+            .desk
+            .store()
+            .revoke_key(&key_id(key), 0)
+            .await
+            .unwrap());
     }
     assert!(
         doomed_events.ends_within(Duration::from_secs(5)).await,

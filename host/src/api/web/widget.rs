@@ -101,7 +101,10 @@ async fn demo_enabled(state: &AppState, key: Option<&str>) -> bool {
         .key_by_hash(&crate::store::hash_key(k))
         .await
     {
-        Ok(Some(row)) if row.role == crate::store::KeyRole::Widget => {
+        Ok(Some(row))
+            if row.role == crate::store::KeyRole::Widget
+                && row.state(state.desk.clock().now_ms()) == crate::store::KeyState::Live =>
+        {
             row.tenant.as_deref().is_some_and(enables)
         }
         _ => false,

@@ -74,7 +74,7 @@ pub(crate) fn message(r: &Row) -> Result<MessageRow, StoreError> {
     })
 }
 
-const KEY_COLUMNS: &str = "id, hash, tenant, role, agent_id, created_ms, revoked_ms";
+const KEY_COLUMNS: &str = "id, hash, tenant, role, agent_id, created_ms, revoked_ms, expires_ms";
 
 fn key(r: &Row) -> Result<KeyRow, StoreError> {
     let role: &str = r.get(3);
@@ -87,6 +87,7 @@ fn key(r: &Row) -> Result<KeyRow, StoreError> {
         agent_id: r.get(4),
         created_ms: r.get(5),
         revoked_ms: r.get(6),
+        expires_ms: r.get(7),
     })
 }
 
@@ -426,16 +427,15 @@ impl Store for PgStore {
 
     async fn insert_key(&self, key: KeyRow) -> Result<(), StoreError> {
         self.execute(
-            "INSERT INTO api_keys (id, hash, tenant, role, agent_id, created_ms, revoked_ms) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
-            &[&key.id, &key.hash, &key.tenant, &key.role.as_str(), &key.agent_id, &key.created_ms],
+            "INSERT INTO api_keys (id, hash, tenant, role, agent_id, created_ms, revoked_ms, expires_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&key.id, &key.hash, &key.tenant, &key.role.as_str(), &key.agent_id, &key.created_ms, &key.revoked_ms, &key.expires_ms],
         )
         .await?;
         Ok(())
     }
 
     async fn key_by_hash(&self, hash: &str) -> Result<Option<KeyRow>, StoreError> {
-        let sql =
-            format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = $1 AND revoked_ms IS NULL");
+        let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = $1");
         self.rows(&sql, &[&hash])
             .await?
             .first()
@@ -443,11 +443,16 @@ impl Store for PgStore {
             .transpose()
     }
 
-    async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
+    async fn key_by_id(&self, id: &str) -> Result<Option<KeyRow>, StoreError> {
+        let sql = format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1");
+        self.rows(&sql, &[&id]).await?.first().map(key).transpose()
+    }
+
+    async fn revoke_key(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
         let n = self
             .execute(
                 "UPDATE api_keys SET revoked_ms = $2 WHERE id = $1 AND revoked_ms IS NULL",
-                &[&id, &jiff::Timestamp::now().as_millisecond()],
+                &[&id, &now_ms],
             )
             .await?;
         Ok(n > 0)

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_idempotency_request.sql"),
     include_str!("migrations/0004_handoffs_by_opened.sql"),
     include_str!("migrations/0005_handoffs_by_conversation.sql"),
+    include_str!("migrations/0006_key_expiry.sql"),
 ];
 
 /// The schema version this build writes.

@@ -29,6 +29,7 @@ type KeyColumns = (
     Option<String>,
     i64,
     Option<i64>,
+    Option<i64>,
 );
 
 fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyColumns> {
@@ -40,6 +41,7 @@ fn key_row(r: &Row<'_>) -> rusqlite::Result<KeyColumns> {
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
+        r.get(7)?,
     ))
 }
 
@@ -53,10 +55,34 @@ fn to_key(k: KeyColumns) -> Result<KeyRow, StoreError> {
         agent_id: k.4,
         created_ms: k.5,
         revoked_ms: k.6,
+        expires_ms: k.7,
     })
 }
 
-const KEY_COLUMNS: &str = "id, hash, tenant, role, agent_id, created_ms, revoked_ms";
+const KEY_COLUMNS: &str = "id, hash, tenant, role, agent_id, created_ms, revoked_ms, expires_ms";
+
+impl SqliteStore {
+    /// The key whose `column` (`id` or `hash`, both unique) is `value`, whatever its state.
+    async fn key_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<KeyRow>, StoreError> {
+        let value = value.to_string();
+        self.read_short(move |conn| {
+            conn.prepare_cached(&format!(
+                "SELECT {KEY_COLUMNS} FROM api_keys WHERE {column} = ?1"
+            ))
+            .map_err(db_error)?
+            .query_row(params![value], key_row)
+            .optional()
+            .map_err(db_error)?
+            .map(to_key)
+            .transpose()
+        })
+        .await
+    }
+}
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -474,8 +500,8 @@ impl Store for SqliteStore {
     async fn insert_key(&self, key: KeyRow) -> Result<(), StoreError> {
         self.write(move |conn| {
             conn.execute(
-                "INSERT INTO api_keys (id, hash, tenant, role, agent_id, created_ms, revoked_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)",
-                params![key.id, key.hash, key.tenant, key.role.as_str(), key.agent_id, key.created_ms],
+                "INSERT INTO api_keys (id, hash, tenant, role, agent_id, created_ms, revoked_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![key.id, key.hash, key.tenant, key.role.as_str(), key.agent_id, key.created_ms, key.revoked_ms, key.expires_ms],
             )
             .map_err(db_error)?;
             Ok(())
@@ -484,28 +510,20 @@ impl Store for SqliteStore {
     }
 
     async fn key_by_hash(&self, hash: &str) -> Result<Option<KeyRow>, StoreError> {
-        let hash = hash.to_string();
-        self.read_short(move |conn| {
-            conn.prepare_cached(&format!(
-                "SELECT {KEY_COLUMNS} FROM api_keys WHERE hash = ?1 AND revoked_ms IS NULL"
-            ))
-            .map_err(db_error)?
-            .query_row(params![hash], key_row)
-            .optional()
-            .map_err(db_error)?
-            .map(to_key)
-            .transpose()
-        })
-        .await
+        self.key_where("hash", hash).await
     }
 
-    async fn revoke_key(&self, id: &str) -> Result<bool, StoreError> {
+    async fn key_by_id(&self, id: &str) -> Result<Option<KeyRow>, StoreError> {
+        self.key_where("id", id).await
+    }
+
+    async fn revoke_key(&self, id: &str, now_ms: i64) -> Result<bool, StoreError> {
         let id = id.to_string();
         self.write(move |conn| {
             let n = conn
                 .execute(
                     "UPDATE api_keys SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",
-                    params![id, jiff::Timestamp::now().as_millisecond()],
+                    params![id, now_ms],
                 )
                 .map_err(db_error)?;
             Ok(n > 0)
@@ -517,7 +535,7 @@ impl Store for SqliteStore {
         let tenant = tenant.map(str::to_string);
         self.read(move |conn| {
             let mut stmt = conn
-                .prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE ?1 IS NULL OR tenant = ?1 ORDER BY created_ms"))
+                .prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE ?1 IS NULL OR tenant = ?1 ORDER BY created_ms, id"))
                 .map_err(db_error)?;
             let rows = stmt
                 .query_map(params![tenant], key_row)

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_idempotency_request.sql"),
     include_str!("migrations/0005_handoffs_by_opened.sql"),
     include_str!("migrations/0006_handoffs_by_conversation.sql"),
+    include_str!("migrations/0007_key_expiry.sql"),
 ];
 
 /// The schema version this build writes.

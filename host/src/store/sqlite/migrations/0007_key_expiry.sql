@@ -1,0 +1,3 @@
+-- Version 7: a key may expire (`expires_ms`, ms since the epoch; NULL: never). Keys made by
+-- API (`/v1/admin/keys`, `/v1/keys`) or `baton keys create --expires-in` carry one.
+ALTER TABLE api_keys ADD COLUMN expires_ms INTEGER;
