@@ -18,8 +18,9 @@ pub struct ListQuery {
     state: Option<String>,
     /// A queue name.
     queue: Option<String>,
-    /// At most this many (default 100, at most 1000).
-    limit: Option<usize>,
+    /// At most this many (1 to 1000; default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
 }
 
 /// Handoffs of the caller's tenant, open ones first, most urgent first.
@@ -36,9 +37,13 @@ pub async fn list(
 ) -> Result<axum::Json<Vec<HandoffRow>>, ApiError> {
     caller.require(&[KeyRole::Agent, KeyRole::Channel, KeyRole::Manager])?;
     let tenant = caller.tenant()?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::invalid("limit", "`limit` is 1 to 1000"));
+    }
     let mut filter = HandoffFilter {
         queue: q.queue,
-        limit: q.limit.unwrap_or(100).clamp(1, 1000),
+        limit: limit as usize,
         ..HandoffFilter::default()
     };
     match q.state.as_deref() {

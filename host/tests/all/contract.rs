@@ -87,6 +87,10 @@ async fn bad_query_strings_and_paths_are_json_422s_naming_the_parameter() {
     let cases = [
         ("/v1/handoffs?x-unknown=42", "/v1/handoffs", "x-unknown"),
         ("/v1/handoffs?limit=-1", "/v1/handoffs", "limit"),
+        // Declared 1 to 1000: refused outside, never silently clamped (a number past u32 was a
+        // schema-valid request rejected by the fuzz run).
+        ("/v1/handoffs?limit=0", "/v1/handoffs", "limit"),
+        ("/v1/handoffs?limit=1001", "/v1/handoffs", "limit"),
         ("/v1/report?to=2026-01-01&bogus=1", "/v1/report", "bogus"),
         // Past i64: axum's own Query answered 400 in plain text.
         (
