@@ -86,8 +86,12 @@ pub const SDK_FILES: &[(&str, &str)] = &[
         include_str!("../../plugin-sdk/src/types.rs"),
     ),
     (
-        "wit/policy.wit",
-        include_str!("../../plugin-sdk/wit/policy.wit"),
+        "wit/README.md",
+        include_str!("../../plugin-sdk/wit/README.md"),
+    ),
+    (
+        "wit/since_v0.1.0/policy.wit",
+        include_str!("../../plugin-sdk/wit/since_v0.1.0/policy.wit"),
     ),
 ];
 

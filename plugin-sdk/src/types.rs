@@ -1,4 +1,4 @@
-//! The values a policy sees and returns: plain Rust mirrors of `wit/policy.wit`.
+//! The values a policy sees and returns: plain Rust mirrors of `wit/since_v0.1.0/policy.wit`.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
