@@ -78,6 +78,10 @@ pub const SDK_FILES: &[(&str, &str)] = &[
         include_str!("../../plugin-sdk/src/segment.rs"),
     ),
     (
+        "src/text.rs",
+        include_str!("../../plugin-sdk/src/text.rs"),
+    ),
+    (
         "src/trigger.rs",
         include_str!("../../plugin-sdk/src/trigger.rs"),
     ),

@@ -40,6 +40,7 @@ pub mod config;
 mod export;
 pub mod routing;
 pub mod segment;
+pub mod text;
 pub mod trigger;
 pub mod types;
 

@@ -4,6 +4,7 @@
 use super::contract::World;
 use super::fault::{Fault, FaultKind};
 use super::policy::{CallTypes, Policy, PolicyKind};
+use baton_plugin_sdk::text::{clip, QUOTE_CHARS};
 use baton_plugin_sdk::{Roster, RouteChoice, RouteRequest};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -90,13 +91,13 @@ fn validate(c: RouteChoice, roster: &Roster) -> Result<RouteChoice, Fault> {
         if !known.contains(id.as_str()) {
             return Err(bad(format!(
                 "the route names agent `{}`, who is not on the roster",
-                clip(id)
+                clip(id, QUOTE_CHARS)
             )));
         }
         if !seen.insert(id.as_str()) {
             return Err(bad(format!(
                 "the route names agent `{}` twice",
-                clip(id)
+                clip(id, QUOTE_CHARS)
             )));
         }
     }
@@ -105,7 +106,7 @@ fn validate(c: RouteChoice, roster: &Roster) -> Result<RouteChoice, Fault> {
     if !queue_known {
         return Err(bad(format!(
             "the route names queue `{}`, which the tenant does not have",
-            clip(&c.queue)
+            clip(&c.queue, QUOTE_CHARS)
         )));
     }
     if c.explanation.len() > baton_plugin_sdk::Decision::MAX_EXPLANATION_LEN {
@@ -115,8 +116,4 @@ fn validate(c: RouteChoice, roster: &Roster) -> Result<RouteChoice, Fault> {
         )));
     }
     Ok(c)
-}
-
-fn clip(s: &str) -> String {
-    s.chars().take(60).collect()
 }
