@@ -7,7 +7,7 @@
 
 use super::db_error;
 use crate::store::encode::{json, name_of, priority_rank, webhook_body};
-use crate::store::*;
+use crate::store::{Applied, HandoffRow, HandoffUpdate, StoreError, WriteSet};
 use deadpool_postgres::Transaction;
 use tokio_postgres::types::ToSql;
 

@@ -2,7 +2,7 @@
 
 use super::db_error;
 use crate::store::encode::{json, name_of, priority_rank, webhook_body};
-use crate::store::*;
+use crate::store::{Applied, HandoffRow, StoreError, WriteSet};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Execute `sql` from the connection's statement cache: a write set runs the same few
