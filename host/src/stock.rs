@@ -77,10 +77,7 @@ pub const SDK_FILES: &[(&str, &str)] = &[
         "src/segment.rs",
         include_str!("../../plugin-sdk/src/segment.rs"),
     ),
-    (
-        "src/text.rs",
-        include_str!("../../plugin-sdk/src/text.rs"),
-    ),
+    ("src/text.rs", include_str!("../../plugin-sdk/src/text.rs")),
     (
         "src/trigger.rs",
         include_str!("../../plugin-sdk/src/trigger.rs"),
