@@ -9,7 +9,7 @@
 mod cache;
 mod contract;
 mod fault;
-mod link;
+mod policy;
 mod quarantine;
 mod reuse;
 mod routing;
@@ -21,6 +21,7 @@ mod wasm;
 pub use cache::CompiledPlugin;
 pub use contract::{ContractError, World, HOST_CONTRACT_VERSION};
 pub use fault::{Fault, FaultKind};
+pub use policy::{Policy, PolicyKind, Routing, Trigger};
 #[doc(hidden)]
 pub use reuse::ReusedTrigger;
 pub use routing::{RoutingEvaluation, RoutingPlugin};
@@ -235,8 +236,7 @@ impl Engine {
         limits: Limits,
         label: PluginLabel,
     ) -> Result<TriggerPlugin, LoadError> {
-        let compiled = self.compile(path, World::Trigger).await?;
-        TriggerPlugin::load(self.inner.clone(), compiled, config_json, limits, label).await
+        self.load(path, config_json, limits, label).await
     }
 
     /// Load a routing plugin for a tenant (as [`Engine::load_trigger`]).
@@ -247,7 +247,17 @@ impl Engine {
         limits: Limits,
         label: PluginLabel,
     ) -> Result<RoutingPlugin, LoadError> {
-        let compiled = self.compile(path, World::Routing).await?;
-        RoutingPlugin::load(self.inner.clone(), compiled, config_json, limits, label).await
+        self.load(path, config_json, limits, label).await
+    }
+
+    async fn load<K: PolicyKind>(
+        &self,
+        path: &std::path::Path,
+        config_json: &str,
+        limits: Limits,
+        label: PluginLabel,
+    ) -> Result<Policy<K>, LoadError> {
+        let compiled = self.compile(path, K::WORLD).await?;
+        Policy::load(self.inner.clone(), compiled, config_json, limits, label).await
     }
 }

@@ -77,6 +77,7 @@ pub const SDK_FILES: &[(&str, &str)] = &[
         "src/segment.rs",
         include_str!("../../plugin-sdk/src/segment.rs"),
     ),
+    ("src/text.rs", include_str!("../../plugin-sdk/src/text.rs")),
     (
         "src/trigger.rs",
         include_str!("../../plugin-sdk/src/trigger.rs"),
@@ -86,8 +87,12 @@ pub const SDK_FILES: &[(&str, &str)] = &[
         include_str!("../../plugin-sdk/src/types.rs"),
     ),
     (
-        "wit/policy.wit",
-        include_str!("../../plugin-sdk/wit/policy.wit"),
+        "wit/README.md",
+        include_str!("../../plugin-sdk/wit/README.md"),
+    ),
+    (
+        "wit/since_v0.1.0/policy.wit",
+        include_str!("../../plugin-sdk/wit/since_v0.1.0/policy.wit"),
     ),
 ];
 

@@ -5,7 +5,7 @@
 //!
 //! The host marks each boundary in the trigger input with a `system` message whose text is
 //! `baton:segment handoff=<id> state=<state>` and whose `at-ms` is when the handoff closed
-//! (see `wit/policy.wit`). The markers are built at evaluation time from the conversation's
+//! (see `wit/since_v0.1.0/policy.wit`). The markers are built at evaluation time from the conversation's
 //! closed handoffs; they are never stored, so the transcript people read stays clean, and
 //! `baton export` writes them into the fixtures it exports so a replay sees what the live
 //! policy saw.

@@ -1,4 +1,4 @@
-//! The values a policy sees and returns: plain Rust mirrors of `wit/policy.wit`.
+//! The values a policy sees and returns: plain Rust mirrors of `wit/since_v0.1.0/policy.wit`.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -333,7 +333,9 @@ impl Decision {
         }
         if let Some(Reason::Custom(name)) = &self.reason {
             if !Reason::is_valid_custom(name) {
-                return Err(InvalidReason(name.chars().take(60).collect()).to_string());
+                return Err(
+                    InvalidReason(crate::text::clip(name, crate::text::QUOTE_CHARS)).to_string(),
+                );
             }
         }
         if self.tags.len() > Self::MAX_TAGS {

@@ -4,7 +4,7 @@
 // customer (a VIP tag, or a lifetime value at or over the threshold) writes while the
 // business is closed. Config keys: `vip_tags`, `high_value_usd`, `after_hours_reason`.
 //
-// Built with componentize-js against Baton's WIT (`plugin-sdk/wit/policy.wit`): see `build`.
+// Built with componentize-js against Baton's WIT (`plugin-sdk/wit/since_v0.1.0/policy.wit`): see `build`.
 // WIT names arrive in camelCase (`lifetimeValueUsd`), enums as strings (`"customer"`),
 // variants as `{ tag: "high-value" }` or `{ tag: "custom", val: "..." }`; throwing from an
 // export returns the WIT `result`'s error.

@@ -10,7 +10,7 @@ Config (`[trigger.config]` in the tenant file, every key optional):
   high_value_usd  = 5000          lifetime value from which a customer counts as VIP
   after_hours_reason = "high_value"  a stock reason or a custom snake_case one
 
-Built with componentize-py against Baton's WIT (`plugin-sdk/wit/policy.wit`): see `build`.
+Built with componentize-py against Baton's WIT (`plugin-sdk/wit/since_v0.1.0/policy.wit`): see `build`.
 """
 
 import json

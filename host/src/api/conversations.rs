@@ -35,7 +35,7 @@ fn not_a_texted_number(id: &str) -> ApiError {
         message: format!(
             "`{}` is the SMS bridge's: only a number that texted this tenant opens an `sms:` \
              conversation; use another id for your own channel",
-            id.chars().take(40).collect::<String>()
+            baton_plugin_sdk::text::clip(id, 40)
         ),
         field: Some("id".into()),
     }

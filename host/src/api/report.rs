@@ -8,6 +8,7 @@ use super::AppState;
 use crate::report::{self, GroupBy, Report};
 use crate::store::KeyRole;
 use axum::extract::State;
+use baton_plugin_sdk::text::{clip, QUOTE_CHARS};
 use serde::Deserialize;
 
 /// Longest window one report covers, days.
@@ -34,7 +35,7 @@ fn parse_time(field: &str, s: &str, now_ms: i64) -> Result<i64, ApiError> {
             field,
             format!(
                 "`{}` is not an RFC 3339 time, a YYYY-MM-DD date or an age such as `7d`",
-                s.chars().take(60).collect::<String>()
+                clip(s, QUOTE_CHARS)
             ),
         )
     })
@@ -113,7 +114,7 @@ pub async fn get(
                 "group_by",
                 format!(
                     "`{}` is not a grouping: use policy_version, reason, queue, agent or channel",
-                    s.chars().take(40).collect::<String>()
+                    clip(s, 40)
                 ),
             )
         })?),

@@ -11,7 +11,8 @@ use super::extract::Path;
 use super::AppState;
 use crate::channels::sms::sms_conversation_id;
 use crate::channels::twilio::{self, EMPTY_TWIML, SIGNATURE_HEADER};
-use crate::handoff::IngestRequest;
+use crate::config::SmsConfig;
+use crate::handoff::{Desk, IngestRequest};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{OriginalUri, State};
@@ -100,6 +101,25 @@ pub async fn inbound(
         .sms
         .as_ref()
         .ok_or_else(|| ApiError::not_found("SMS bridge"))?;
+    let params = signed_form(sms, &tenant, &headers, &uri, &body)?;
+    let text = InboundText::read(&params, sms)?;
+    ingest(desk, &tenant, text).await?;
+    let mut response = (StatusCode::OK, EMPTY_TWIML).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/xml; charset=utf-8"),
+    );
+    Ok(response)
+}
+
+/// The form's fields, once the request is a form signed with the tenant's auth token.
+fn signed_form(
+    sms: &SmsConfig,
+    tenant: &str,
+    headers: &HeaderMap,
+    uri: &axum::http::Uri,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, ApiError> {
     let form_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -111,7 +131,7 @@ pub async fn inbound(
             "Twilio posts `application/x-www-form-urlencoded`",
         ));
     }
-    let params = twilio::parse_form(&body).map_err(|m| ApiError::invalid("body", m))?;
+    let params = twilio::parse_form(body).map_err(|m| ApiError::invalid("body", m))?;
     let presented = headers
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -126,7 +146,7 @@ pub async fn inbound(
             ),
         )
     })?;
-    let url = requested_url(sms.webhook_url.as_deref(), &headers, &uri);
+    let url = requested_url(sms.webhook_url.as_deref(), headers, uri);
     if presented.is_empty() || !twilio::verify(&token, &url, &params, presented) {
         tracing::warn!(tenant, %url, "refused an SMS webhook with a missing or wrong signature");
         return Err(refuse(
@@ -135,72 +155,92 @@ pub async fn inbound(
             "the X-Twilio-Signature does not match this request",
         ));
     }
-    let field =
-        |name: &'static str| twilio::field(&params, name).map_err(|m| ApiError::invalid(name, m));
-    let (from, to, text, sid) = (
-        field("From")?,
-        field("To")?,
-        field("Body")?,
-        field("MessageSid")?,
-    );
-    if !twilio::is_message_sid(sid) {
-        return Err(ApiError::invalid("MessageSid", "not a Twilio message SID"));
-    }
-    if !is_phone(from) {
-        return Err(ApiError::invalid(
-            "From",
-            "not a phone number in E.164 form",
-        ));
-    }
-    if to != sms.from {
-        return Err(ApiError::invalid("To", "not this tenant's SMS number"));
-    }
-    // A text cannot be sent again by its author, so a NUL in it (which PostgreSQL cannot
-    // store) is kept as U+FFFD rather than refusing, and losing, the message.
-    let text = text.replace('\0', "\u{FFFD}");
-    let text = if text.trim().is_empty() {
-        let media = params.iter().any(|(k, v)| k == "NumMedia" && v != "0");
-        if !media {
-            return Err(ApiError::invalid("Body", "the message is empty"));
+    Ok(params)
+}
+
+/// One inbound text as the desk takes it: from whom, what, and Twilio's id for it.
+struct InboundText {
+    from: String,
+    text: String,
+    sid: String,
+}
+
+impl InboundText {
+    /// Read and check the fields of a signed form.
+    fn read(params: &[(String, String)], sms: &SmsConfig) -> Result<Self, ApiError> {
+        let field = |name: &'static str| {
+            twilio::field(params, name).map_err(|m| ApiError::invalid(name, m))
+        };
+        let (from, to, text, sid) = (
+            field("From")?,
+            field("To")?,
+            field("Body")?,
+            field("MessageSid")?,
+        );
+        if !twilio::is_message_sid(sid) {
+            return Err(ApiError::invalid("MessageSid", "not a Twilio message SID"));
         }
-        "(a picture or media message; open it in the Twilio console)".to_string()
-    } else {
-        text
-    };
-    let key = format!("twilio:{sid}");
+        if !is_phone(from) {
+            return Err(ApiError::invalid(
+                "From",
+                "not a phone number in E.164 form",
+            ));
+        }
+        if to != sms.from {
+            return Err(ApiError::invalid("To", "not this tenant's SMS number"));
+        }
+        // A text cannot be sent again by its author, so a NUL in it (which PostgreSQL cannot
+        // store) is kept as U+FFFD rather than refusing, and losing, the message.
+        let text = text.replace('\0', "\u{FFFD}");
+        let text = if text.trim().is_empty() {
+            let media = params.iter().any(|(k, v)| k == "NumMedia" && v != "0");
+            if !media {
+                return Err(ApiError::invalid("Body", "the message is empty"));
+            }
+            "(a picture or media message; open it in the Twilio console)".to_string()
+        } else {
+            text
+        };
+        Ok(InboundText {
+            from: from.to_string(),
+            text,
+            sid: sid.to_string(),
+        })
+    }
+}
+
+/// Hand the text to the desk, once per `MessageSid`, in the number's conversation (a new one
+/// names the customer by their number).
+async fn ingest(desk: &Desk, tenant: &str, t: InboundText) -> Result<(), ApiError> {
+    let key = format!("twilio:{}", t.sid);
     let store = desk.store();
-    if store.idempotent_response(&tenant, &key).await?.is_some() {
+    if store.idempotent_response(tenant, &key).await?.is_some() {
         return Err(refuse(
             StatusCode::CONFLICT,
             "replayed",
-            format!("message `{sid}` was already received"),
+            format!("message `{}` was already received", t.sid),
         ));
     }
-    let id = sms_conversation_id(from);
-    let customer = match store.conversation(&tenant, &id).await? {
+    let id = sms_conversation_id(&t.from);
+    let customer = match store.conversation(tenant, &id).await? {
         Some(_) => None,
         None => Some(Customer {
-            name: from.to_string(),
-            phone: Some(from.to_string()),
+            name: t.from.clone(),
+            phone: Some(t.from.clone()),
             ..Customer::default()
         }),
     };
     let request = IngestRequest {
         role: "customer".into(),
-        text,
+        text: t.text,
         at: None,
         intent: None,
         confidence: None,
         customer,
         channel: Some("sms".into()),
     };
-    desk.ingest(&tenant, &id, request, Some(key)).await?;
-    let mut response = (StatusCode::OK, EMPTY_TWIML).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/xml; charset=utf-8"),
-    );
-    Ok(response)
+    desk.ingest(tenant, &id, request, Some(key)).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use crate::config::SmsConfig;
 use async_trait::async_trait;
+use baton_plugin_sdk::text::clip;
 use std::time::Duration;
 
 /// Longest text sent in one message (Twilio refuses bodies over 1,600 characters).
@@ -54,12 +55,12 @@ pub fn http_client() -> reqwest::Client {
         .unwrap_or_else(|_| reqwest::Client::new())
 }
 
-/// `text` cut to what one message may carry.
-pub fn clip(text: &str) -> String {
+/// `text` fitted into one SMS: as is when it fits, else cut with an ellipsis at the end.
+pub fn fit_one_sms(text: &str) -> String {
     if text.chars().count() <= MAX_SMS_CHARS {
         return text.to_string();
     }
-    let mut s: String = text.chars().take(MAX_SMS_CHARS - 1).collect();
+    let mut s = clip(text, MAX_SMS_CHARS - 1);
     s.push('…');
     s
 }
@@ -74,7 +75,7 @@ impl SmsSender for TwilioSender {
         let form = form_urlencoded::Serializer::new(String::new())
             .append_pair("To", to)
             .append_pair("From", &self.from)
-            .append_pair("Body", &clip(body))
+            .append_pair("Body", &fit_one_sms(body))
             .finish();
         let response = self
             .client

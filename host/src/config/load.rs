@@ -5,7 +5,7 @@ use super::hours::{parse_day, Hours, DAY_KEYS};
 use super::names::{backticked, did_you_mean, is_valid_tenant_id, tenant_id_from_path};
 use super::schema::{RawHours, RawLimits, RawTenant, S};
 use super::{checks, fixture_specs, notices, parts, routing_tests, tests_table, translate};
-use super::{Limits, Source, TenantConfig};
+use super::{Limits, PluginSpec, Source, TenantConfig};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -91,21 +91,10 @@ fn build(
         );
     }
     let (time_zone_name, time_zone) = time_zone(file, text, raw.time_zone.as_ref(), errors);
-    let emergency_phone = raw.emergency_phone.as_ref().map(|p| {
-        if !checks::is_e164(p.get_ref()) {
-            let d = err(
-                p.span(),
-                format!("`{}` is not a phone number in E.164 form", p.get_ref()),
-            );
-            errors.push(match checks::as_e164(p.get_ref()) {
-                Some(s) => d.with_help(format!("write it as `{s}`")),
-                None => d.with_help(
-                    "write `+`, the country code and the number, digits only, e.g. `+15555550199`",
-                ),
-            });
-        }
-        p.get_ref().clone()
-    });
+    let emergency_phone = raw
+        .emergency_phone
+        .as_ref()
+        .map(|p| emergency_phone(file, text, p, errors));
     let hours = match &raw.hours {
         None => Hours::always_open(time_zone.clone()),
         Some(h) => hours(file, text, h, time_zone.clone(), errors),
@@ -124,38 +113,8 @@ fn build(
     );
     let webhooks = parts::webhooks(file, text, &raw.webhooks, errors);
     let base = file.parent().unwrap_or(Path::new(""));
-    let t = raw.trigger.get_ref();
-    let trigger = parts::plugin(
-        file,
-        text,
-        base,
-        "trigger",
-        &t.plugin,
-        t.config.as_ref(),
-        errors,
-    );
-    let r = raw.routing.get_ref();
-    let routing = parts::plugin(
-        file,
-        text,
-        base,
-        "routing",
-        &r.plugin,
-        r.config.as_ref(),
-        errors,
-    );
-    let shadow = raw.shadow.as_ref().map(|s| {
-        let s = s.get_ref();
-        parts::plugin(
-            file,
-            text,
-            base,
-            "shadow",
-            &s.plugin,
-            s.config.as_ref(),
-            errors,
-        )
-    });
+    let (t, r) = (raw.trigger.get_ref(), raw.routing.get_ref());
+    let (trigger, routing, shadow) = plugins(file, text, base, &raw, errors);
     let self_tests = tests_table::build(file, text, &t.tests, &hours, errors);
     let fixtures = fixture_specs::build(file, text, base, &t.fixtures, errors);
     let routing_tests = routing_tests::build(
@@ -198,6 +157,73 @@ fn build(
             text: Arc::from(text),
         },
     }
+}
+
+/// The emergency number, with a diagnostic when it is not in E.164 form.
+fn emergency_phone(
+    file: &Path,
+    text: &str,
+    p: &Spanned<String>,
+    errors: &mut Vec<Diagnostic>,
+) -> String {
+    if !checks::is_e164(p.get_ref()) {
+        let d = Diagnostic::at_span(
+            file,
+            text,
+            p.span(),
+            format!("`{}` is not a phone number in E.164 form", p.get_ref()),
+        );
+        errors.push(match checks::as_e164(p.get_ref()) {
+            Some(s) => d.with_help(format!("write it as `{s}`")),
+            None => d.with_help(
+                "write `+`, the country code and the number, digits only, e.g. `+15555550199`",
+            ),
+        });
+    }
+    p.get_ref().clone()
+}
+
+/// The trigger, routing and (optional) shadow plugins, paths resolved from `base`.
+fn plugins(
+    file: &Path,
+    text: &str,
+    base: &Path,
+    raw: &RawTenant,
+    errors: &mut Vec<Diagnostic>,
+) -> (PluginSpec, PluginSpec, Option<PluginSpec>) {
+    let t = raw.trigger.get_ref();
+    let trigger = parts::plugin(
+        file,
+        text,
+        base,
+        "trigger",
+        &t.plugin,
+        t.config.as_ref(),
+        errors,
+    );
+    let r = raw.routing.get_ref();
+    let routing = parts::plugin(
+        file,
+        text,
+        base,
+        "routing",
+        &r.plugin,
+        r.config.as_ref(),
+        errors,
+    );
+    let shadow = raw.shadow.as_ref().map(|s| {
+        let s = s.get_ref();
+        parts::plugin(
+            file,
+            text,
+            base,
+            "shadow",
+            &s.plugin,
+            s.config.as_ref(),
+            errors,
+        )
+    });
+    (trigger, routing, shadow)
 }
 
 /// Common abbreviations people write for a zone, and the zone they usually mean.
@@ -367,11 +393,30 @@ pub(crate) fn ranged(
     }
 }
 
+/// A `[limits]` key and its allowed range.
+type Bound = (&'static str, i64, i64);
+
+const MEMORY_MIB: Bound = ("memory_mib", 1, 512);
+const DEADLINE_MS: Bound = ("deadline_ms", 1, 5000);
+const OFFER_TIMEOUT_SECS: Bound = ("offer_timeout_secs", 1, 3600);
+const PAGE_TIMEOUT_SECS: Bound = ("page_timeout_secs", 1, 3600);
+const EVALUATIONS_PER_SECOND: Bound = ("evaluations_per_second", 0, 100_000);
+const DECISION_LOG_DAYS: Bound = ("decision_log_days", 1, 3650);
+const DECISION_LOG_MAX_ROWS: Bound = ("decision_log_max_rows", 1000, 100_000_000);
+/// 8000 is the host's ceiling (`handoff::MAX_TEXT`): a tenant may only lower it.
+const MAX_MESSAGE_BYTES: Bound = ("max_message_bytes", 1, 8000);
+const MAX_CONVERSATION_MESSAGES: Bound = ("max_conversation_messages", 10, 1_000_000);
+const POLICY_WINDOW_MESSAGES: Bound = ("policy_window_messages", 1, 1000);
+const POLICY_WINDOW_BYTES: Bound = ("policy_window_bytes", 1000, 1_048_576);
+const MESSAGES_PER_MINUTE: Bound = ("messages_per_minute", 0, 1_000_000);
+const WIDGET_MESSAGES_PER_MINUTE: Bound = ("widget_messages_per_minute", 1, 10_000);
+const WIDGET_IP_REQUESTS_PER_MINUTE: Bound = ("widget_ip_requests_per_minute", 0, 1_000_000);
+
 /// `[limits]`, each key range-checked, defaults for what the file leaves out.
 fn limits(file: &Path, text: &str, l: &RawLimits, errors: &mut Vec<Diagnostic>) -> Limits {
     let d = Limits::default();
     let abandon_after_secs = abandon_after(file, text, &l.abandon_after_secs, errors);
-    let mut r = |v: &Option<Spanned<i64>>, key: &str, min: i64, max: i64, default: u32| {
+    let mut r = |v: &Option<Spanned<i64>>, (key, min, max): Bound, default: u32| {
         ranged(
             file,
             text,
@@ -384,92 +429,55 @@ fn limits(file: &Path, text: &str, l: &RawLimits, errors: &mut Vec<Diagnostic>) 
         )
     };
     Limits {
-        memory_mib: r(&l.memory_mib, "memory_mib", 1, 512, d.memory_mib),
-        deadline_ms: r(&l.deadline_ms, "deadline_ms", 1, 5000, d.deadline_ms),
+        memory_mib: r(&l.memory_mib, MEMORY_MIB, d.memory_mib),
+        deadline_ms: r(&l.deadline_ms, DEADLINE_MS, d.deadline_ms),
         offer_timeout_secs: r(
             &l.offer_timeout_secs,
-            "offer_timeout_secs",
-            1,
-            3600,
+            OFFER_TIMEOUT_SECS,
             d.offer_timeout_secs,
         ),
-        page_timeout_secs: r(
-            &l.page_timeout_secs,
-            "page_timeout_secs",
-            1,
-            3600,
-            d.page_timeout_secs,
-        ),
+        page_timeout_secs: r(&l.page_timeout_secs, PAGE_TIMEOUT_SECS, d.page_timeout_secs),
         abandon_after_secs,
         evaluations_per_second: r(
             &l.evaluations_per_second,
-            "evaluations_per_second",
-            0,
-            100_000,
+            EVALUATIONS_PER_SECOND,
             d.evaluations_per_second,
         ),
-        decision_log_days: r(
-            &l.decision_log_days,
-            "decision_log_days",
-            1,
-            3650,
-            d.decision_log_days,
-        ),
+        decision_log_days: r(&l.decision_log_days, DECISION_LOG_DAYS, d.decision_log_days),
         decision_log_max_rows: r(
             &l.decision_log_max_rows,
-            "decision_log_max_rows",
-            1000,
-            100_000_000,
+            DECISION_LOG_MAX_ROWS,
             d.decision_log_max_rows,
         ),
-        // 8000 is the host's ceiling (`handoff::MAX_TEXT`): a tenant may only lower it.
-        max_message_bytes: r(
-            &l.max_message_bytes,
-            "max_message_bytes",
-            1,
-            8000,
-            d.max_message_bytes,
-        ),
+        max_message_bytes: r(&l.max_message_bytes, MAX_MESSAGE_BYTES, d.max_message_bytes),
         max_conversation_messages: r(
             &l.max_conversation_messages,
-            "max_conversation_messages",
-            10,
-            1_000_000,
+            MAX_CONVERSATION_MESSAGES,
             d.max_conversation_messages,
         ),
         policy_window_messages: r(
             &l.policy_window_messages,
-            "policy_window_messages",
-            1,
-            1000,
+            POLICY_WINDOW_MESSAGES,
             d.policy_window_messages,
         ),
         policy_window_bytes: r(
             &l.policy_window_bytes,
-            "policy_window_bytes",
-            1000,
-            1_048_576,
+            POLICY_WINDOW_BYTES,
             d.policy_window_bytes,
         ),
         messages_per_minute: r(
             &l.messages_per_minute,
-            "messages_per_minute",
-            0,
-            1_000_000,
+            MESSAGES_PER_MINUTE,
             d.messages_per_minute,
         ),
         widget_messages_per_minute: r(
             &l.widget_messages_per_minute,
-            "widget_messages_per_minute",
-            1,
-            10_000,
+            WIDGET_MESSAGES_PER_MINUTE,
             d.widget_messages_per_minute,
         ),
         widget_ip_requests_per_minute: r(
             &l.widget_ip_requests_per_minute,
-            "widget_ip_requests_per_minute",
-            0,
-            1_000_000,
+            WIDGET_IP_REQUESTS_PER_MINUTE,
             d.widget_ip_requests_per_minute,
         ),
     }

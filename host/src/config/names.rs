@@ -77,7 +77,7 @@ fn suggest_tenant_id(stem: &str) -> Option<String> {
         }
     }
     let out = out.trim_matches(['-', '_']).to_string();
-    let out: String = out.chars().take(MAX_TENANT_ID_LEN).collect();
+    let out = baton_plugin_sdk::text::clip(&out, MAX_TENANT_ID_LEN);
     is_valid_tenant_id(&out).then_some(out)
 }
 

@@ -1,22 +1,78 @@
-//! The host's side of `plugin-sdk/wit/policy.wit`: generated bindings, and the check that a
-//! component speaks a version of the contract this host understands.
+//! The contract between the host and its plugins, across its versions: which versions this
+//! host speaks, the check that a component speaks one of them, and the dispatch of a call to
+//! the adapter of the version a plugin was built against.
+//!
+//! Each version the host speaks is frozen in its own module (`contract/since_v0_1_0.rs`,
+//! bindings generated from `plugin-sdk/wit/since_v0.1.0/`), whose adapter turns that
+//! version's types into the host's. `plugin-sdk/wit/README.md` says how to add one.
 
+mod since_v0_1_0;
+
+use super::policy::CallTypes;
+use super::sandbox::HostState;
 use std::fmt;
-
-wasmtime::component::bindgen!({
-    path: "../plugin-sdk/wit",
-    world: "host",
-    exports: { default: async },
-});
-
-pub(crate) use self::baton::policy::types as wit;
-pub(crate) use self::exports::baton::policy::routing as routing_api;
-pub(crate) use self::exports::baton::policy::trigger as trigger_api;
+use wasmtime::component::InstancePre;
+use wasmtime::Store;
 
 /// The contract version this host speaks: the WIT package version, whose one source is the
-/// SDK (the host's bindings are generated from the same `plugin-sdk/wit/policy.wit`, and the
-/// SDK's tests check that the file declares it).
+/// SDK (`baton_plugin_sdk::CONTRACT_VERSION`; the SDK's tests check that the WIT file declares
+/// it and that its folder is named for it, and this module's tests that the host's newest
+/// bindings were generated from it).
 pub const HOST_CONTRACT_VERSION: &str = baton_plugin_sdk::CONTRACT_VERSION;
+
+/// A world the host can call in every contract version it speaks (one adapter per version).
+pub trait Speaks: since_v0_1_0::Adapter {}
+
+impl<K: since_v0_1_0::Adapter> Speaks for K {}
+
+/// A loaded plugin's exports for world `K`, in the contract version it was built against.
+pub(crate) enum Exports<K: Speaks> {
+    /// Built against `baton:policy@0.1.x`.
+    V0_1_0(since_v0_1_0::Exports<K>),
+}
+
+impl<K: Speaks> Exports<K> {
+    /// Look up `K`'s export in a linked component. (With one version spoken there is nothing
+    /// to choose; at the first bump, the variant follows the version the component exports,
+    /// see [`exported_interfaces`].)
+    pub fn new(pre: &InstancePre<HostState>) -> wasmtime::Result<Self> {
+        Ok(Exports::V0_1_0(since_v0_1_0::Exports::new(pre)?))
+    }
+
+    /// Instantiate fresh and run `configure`; `Ok(Err)` is the plugin's own refusal.
+    pub async fn configured(
+        &self,
+        pre: &InstancePre<HostState>,
+        store: &mut Store<HostState>,
+        config: &str,
+    ) -> wasmtime::Result<Result<Configured<K>, String>> {
+        match self {
+            Exports::V0_1_0(e) => Ok(e
+                .configured(pre, store, config)
+                .await?
+                .map(Configured::V0_1_0)),
+        }
+    }
+}
+
+/// An instance whose `configure` accepted its config, in its contract version.
+pub(crate) enum Configured<K: Speaks> {
+    /// Built against `baton:policy@0.1.x`.
+    V0_1_0(since_v0_1_0::Configured<K>),
+}
+
+impl<K: Speaks> Configured<K> {
+    /// Call the plugin's decision function with `input`; `Ok(Err)` is the plugin's own error.
+    pub async fn call(
+        &self,
+        store: &mut Store<HostState>,
+        input: <K as CallTypes>::Input<'_>,
+    ) -> wasmtime::Result<Result<<K as CallTypes>::Output, String>> {
+        match self {
+            Configured::V0_1_0(c) => c.call(store, input).await,
+        }
+    }
+}
 
 const PACKAGE: &str = "baton:policy";
 
@@ -144,6 +200,19 @@ mod tests {
         assert!(!compatible("0.2.0"));
         assert!(!compatible("1.0.0"));
         assert!(!compatible("garbage"));
+    }
+
+    /// The SDK's `CONTRACT_VERSION`, the newest adapter's `VERSION` and the folder its
+    /// bindings are generated from are one version.
+    #[test]
+    fn the_newest_bindings_are_the_version_the_sdk_declares() {
+        assert_eq!(since_v0_1_0::VERSION, HOST_CONTRACT_VERSION);
+        let source = include_str!("contract/since_v0_1_0.rs");
+        let path = format!("path: \"../plugin-sdk/wit/since_v{HOST_CONTRACT_VERSION}\",");
+        assert!(
+            source.contains(&path),
+            "the bindings are not generated from `{path}`"
+        );
     }
 
     #[test]

@@ -6,17 +6,18 @@
 //! fresh instance costs compared with a warm one. It is `#[doc(hidden)]` and not part of
 //! the host's API.
 
-use super::contract::trigger_api as api;
+use super::contract::Configured;
 use super::fault::{Fault, FaultKind};
+use super::policy::PolicyKind;
 use super::sandbox::Sandbox;
-use super::trigger::{from_wit, to_wit, TriggerPlugin};
+use super::trigger::{Trigger, TriggerPlugin};
 use baton_plugin_sdk::{Conversation, Decision};
 
 /// A configured instance kept alive across calls (benchmarks only; see the module docs).
 #[doc(hidden)]
 pub struct ReusedTrigger {
     sandbox: Sandbox,
-    guest: api::Guest,
+    configured: Configured<Trigger>,
 }
 
 impl TriggerPlugin {
@@ -26,7 +27,10 @@ impl TriggerPlugin {
     pub async fn reused_instance_for_benchmarks(&self) -> Result<ReusedTrigger, Fault> {
         let mut sandbox = Sandbox::new(&self.runtime, self.limits);
         match self.configured(&mut sandbox).await? {
-            Ok(guest) => Ok(ReusedTrigger { sandbox, guest }),
+            Ok(configured) => Ok(ReusedTrigger {
+                sandbox,
+                configured,
+            }),
             Err(message) => Err(Fault::new(
                 FaultKind::PluginError,
                 format!("configure failed: {message}"),
@@ -42,14 +46,13 @@ impl ReusedTrigger {
     #[doc(hidden)]
     pub async fn evaluate(&mut self, conversation: &Conversation) -> Result<Decision, Fault> {
         self.sandbox.rearm();
-        let input = to_wit(conversation);
-        let guest = &self.guest;
+        let configured = &self.configured;
         match self
             .sandbox
-            .run(async |store| guest.call_evaluate(store, &input).await)
+            .run(async |store| configured.call(store, conversation).await)
             .await?
         {
-            Ok(decision) => from_wit(decision),
+            Ok(decision) => Trigger::check(decision, conversation),
             Err(message) => Err(Fault::new(FaultKind::PluginError, message)),
         }
     }

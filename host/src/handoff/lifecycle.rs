@@ -7,7 +7,10 @@ use super::reroute;
 use super::roster;
 use super::transitions::{self, placed_event, NotTheirs};
 use crate::config::{Language, NoticeKind, TenantConfig, WebhookEvent};
-use crate::store::*;
+use crate::store::{
+    Applied, ConversationRow, HandoffRow, HandoffState, LiveStats, MessageRow, NewEvent,
+    PresenceRow, Room, StoredResponse, WriteSet,
+};
 use baton_plugin_sdk::{Message, Presence, Role, Roster};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

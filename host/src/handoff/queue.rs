@@ -7,7 +7,7 @@ use super::lifecycle::Moved;
 use super::reroute::{is_emergency, pages_offline};
 use super::roster;
 use super::transitions;
-use crate::store::*;
+use crate::store::{HandoffFilter, HandoffRow, HandoffState, LiveStats, Room, WriteSet};
 use crate::tenants::TenantVersion;
 use baton_plugin_sdk::{Agent, Presence, Roster};
 

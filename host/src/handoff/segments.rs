@@ -1,6 +1,6 @@
 //! Conversation segments for the trigger policy: where each closed handoff of a conversation
 //! ended, marked in the trigger input with the contract's `baton:segment` system message
-//! (`plugin-sdk/wit/policy.wit`, `baton_plugin_sdk::segment`), so the policy judges the
+//! (`plugin-sdk/wit/since_v0.1.0/policy.wit`, `baton_plugin_sdk::segment`), so the policy judges the
 //! customer's later messages as a fresh episode.
 //!
 //! The markers are built when the policy is asked, from the stored messages and the

@@ -125,7 +125,7 @@ impl Desk {
 fn customer_of(visitor: Option<Visitor>, fresh: bool) -> Option<Customer> {
     match visitor {
         Some(v) => Some(Customer {
-            name: v.name.trim().chars().take(MAX_VISITOR_NAME).collect(),
+            name: baton_plugin_sdk::text::clip(v.name.trim(), MAX_VISITOR_NAME),
             email: v.email.filter(|e| e.len() <= MAX_VISITOR_EMAIL),
             phone: v.phone.filter(|p| p.len() <= MAX_VISITOR_PHONE),
             ..Customer::default()

@@ -33,7 +33,7 @@ pub struct AlertFacts {
 pub fn offer_text(f: &AlertFacts) -> String {
     let said = match &f.last_customer_text {
         Some(t) => {
-            let short: String = t.chars().take(120).collect();
+            let short = baton_plugin_sdk::text::clip(t, 120);
             let more = if short.len() < t.len() { "…" } else { "" };
             format!(" \"{short}{more}\"")
         }

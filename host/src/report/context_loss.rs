@@ -18,6 +18,7 @@
 //! a person can check it.
 
 use crate::store::{ConversationRow, HandoffRow, MessageRow};
+use baton_plugin_sdk::text::clip;
 use baton_plugin_sdk::Role;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -280,9 +281,8 @@ pub fn facts(text: &str) -> BTreeSet<(Signal, String)> {
     out
 }
 
-fn clip(s: &str) -> String {
-    s.chars().take(300).collect()
-}
+/// Most characters of a message quoted in a finding.
+const QUOTE_CHARS: usize = 300;
 
 /// The findings of one handoff (empty when it was never accepted or nothing was repeated).
 pub fn detect(h: &HandoffRow, c: &ConversationRow, messages: &[MessageRow]) -> Vec<Finding> {
@@ -329,7 +329,7 @@ pub fn detect(h: &HandoffRow, c: &ConversationRow, messages: &[MessageRow]) -> V
             message_seq: m.seq,
             signal,
             evidence,
-            text: clip(&m.message.text),
+            text: clip(&m.message.text, QUOTE_CHARS),
         };
         if let Some(p) = phrase(&m.message.text) {
             out.push(finding(Signal::Phrase, p.to_string()));

@@ -75,7 +75,10 @@ impl Workspace {
         let project = self.project(name);
         if lang == "rust" {
             assert!(
-                project.join("baton-plugin-sdk/wit/policy.wit").is_file(),
+                project
+                    .join("baton-plugin-sdk")
+                    .join(baton_plugin_sdk::WIT_PATH)
+                    .is_file(),
                 "the SDK comes out of `baton`"
             );
             // Offline here: the workspace's lock file pins the same dependency versions,

@@ -4,6 +4,7 @@
 
 use super::super::desk::DeskError;
 use crate::store::{hash_key, ConversationRow, StoredResponse};
+use baton_plugin_sdk::text::{clip, QUOTE_CHARS};
 use baton_plugin_sdk::{Customer, Message, Role, SegmentMarker, SEGMENT_MARKER};
 use serde::{Deserialize, Serialize};
 
@@ -115,7 +116,7 @@ pub(super) fn message_of(req: &IngestRequest, now: jiff::Timestamp) -> Result<Me
                 "role",
                 format!(
                     "`{}` is not a role: use `customer`, `bot` or `system`",
-                    clip(other)
+                    clip(other, QUOTE_CHARS)
                 ),
             ))
         }
@@ -131,9 +132,12 @@ pub(super) fn message_of(req: &IngestRequest, now: jiff::Timestamp) -> Result<Me
     }
     let at = match &req.at {
         None => now,
-        Some(s) => s
-            .parse::<jiff::Timestamp>()
-            .map_err(|e| invalid("at", format!("`{}` is not an RFC 3339 time: {e}", clip(s))))?,
+        Some(s) => s.parse::<jiff::Timestamp>().map_err(|e| {
+            invalid(
+                "at",
+                format!("`{}` is not an RFC 3339 time: {e}", clip(s, QUOTE_CHARS)),
+            )
+        })?,
     };
     if role != Role::Bot && (req.intent.is_some() || req.confidence.is_some()) {
         return Err(invalid(
@@ -213,10 +217,6 @@ pub(super) fn full(
         ));
     }
     Ok(())
-}
-
-fn clip(s: &str) -> String {
-    s.chars().take(60).collect()
 }
 
 pub(super) fn customer_key(c: &Customer, conversation: &str) -> String {

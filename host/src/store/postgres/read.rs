@@ -2,7 +2,11 @@
 
 use super::{db_error, write, PgStore};
 use crate::store::encode::{decode, from_name};
-use crate::store::*;
+use crate::store::{
+    Applied, CommitFeed, ConversationRow, DeliveryResult, Destination, EventRow, HandoffFilter,
+    HandoffRow, HostVersion, KeyRole, KeyRow, LiveStats, MessageRow, OutboxCount, OutboxRow,
+    PresenceRow, RecordedWindow, Store, StoreError, StoredResponse, WriteSet, CLAIM_MS,
+};
 use async_trait::async_trait;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;

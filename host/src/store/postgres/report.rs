@@ -3,7 +3,7 @@
 use super::read::{conversation, message, CONVERSATION_COLUMNS, MESSAGE_QUERY};
 use super::PgStore;
 use crate::store::encode::decode;
-use crate::store::*;
+use crate::store::{LoggedDecision, OutboxCount, RecordedConversation, RecordedWindow, StoreError};
 
 /// Rows deleted per statement when pruning, so other writes interleave.
 const PRUNE_BATCH: i64 = 5_000;

@@ -7,7 +7,7 @@
 
 use super::db_error;
 use crate::store::encode::{json, name_of, priority_rank, webhook_body};
-use crate::store::*;
+use crate::store::{Applied, HandoffRow, HandoffUpdate, StoreError, WriteSet};
 use deadpool_postgres::Transaction;
 use tokio_postgres::types::ToSql;
 
@@ -145,6 +145,24 @@ pub(crate) async fn apply(
     tenant: &str,
     w: &WriteSet,
 ) -> Result<Applied, StoreError> {
+    put_conversation_messages_decisions(tx, tenant, w).await?;
+    put_handoffs(tx, tenant, w).await?;
+    put_presence(tx, tenant, w).await?;
+    let applied = Applied {
+        event_ids: put_events(tx, tenant, w).await?,
+    };
+    put_deliveries(tx, tenant, w, &applied.event_ids).await?;
+    put_idempotency(tx, tenant, w).await?;
+    Ok(applied)
+}
+
+/// The conversation, its new messages and the decision log (an ingest's whole write, most
+/// of the time), in one round trip.
+async fn put_conversation_messages_decisions(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    w: &WriteSet,
+) -> Result<(), StoreError> {
     // The conversation, its new messages and the decision log (an ingest's whole write, most
     // of the time) go out in one round trip: the connection pipelines statements sent before
     // their answers are read. After a failed one the rest fail too (the transaction aborted),
@@ -170,17 +188,7 @@ pub(crate) async fn apply(
             )
         })
         .collect();
-    let decisions = w
-        .decisions
-        .iter()
-        .map(|d| {
-            Ok((
-                d.decision.reason.as_ref().map(|r| r.as_str().to_string()),
-                d.decision.priority.as_str(),
-                json(&d.decision.tags)?,
-            ))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
+    let decisions = decision_columns(w)?;
     let mut batch: Vec<Pending<'_>> = Vec::new();
     if let (Some(c), Some(customer)) = (&w.conversation, &customer) {
         batch.push(Box::pin(send(
@@ -238,6 +246,27 @@ pub(crate) async fn apply(
     for result in futures_util::future::join_all(batch).await {
         result?;
     }
+    Ok(())
+}
+
+/// Each new decision's reason, priority and tags as the `decisions` table stores them.
+fn decision_columns(
+    w: &WriteSet,
+) -> Result<Vec<(Option<String>, &'static str, String)>, StoreError> {
+    w.decisions
+        .iter()
+        .map(|d| {
+            Ok((
+                d.decision.reason.as_ref().map(|r| r.as_str().to_string()),
+                d.decision.priority.as_str(),
+                json(&d.decision.tags)?,
+            ))
+        })
+        .collect()
+}
+
+/// The new handoffs (with their conversation's customer key) and the checked updates.
+async fn put_handoffs(tx: &Transaction<'_>, tenant: &str, w: &WriteSet) -> Result<(), StoreError> {
     for h in &w.new_handoffs {
         let key = match w
             .conversation
@@ -265,6 +294,11 @@ pub(crate) async fn apply(
         check_update(tx, tenant, u).await?;
         put_handoff(tx, tenant, &u.row, None).await?;
     }
+    Ok(())
+}
+
+/// Agents' presence changes.
+async fn put_presence(tx: &Transaction<'_>, tenant: &str, w: &WriteSet) -> Result<(), StoreError> {
     for p in &w.presence {
         let capacity = p.capacity.map(i64::from);
         let presence = name_of(&p.presence);
@@ -277,7 +311,16 @@ pub(crate) async fn apply(
         )
         .await?;
     }
-    let mut applied = Applied::default();
+    Ok(())
+}
+
+/// The lifecycle events, numbered from the tenant's id row: their ids, in write-set order.
+async fn put_events(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    w: &WriteSet,
+) -> Result<Vec<i64>, StoreError> {
+    let mut ids = Vec::with_capacity(w.events.len());
     if !w.events.is_empty() {
         // Last in the transaction: the tenant's id row stays locked only until the commit.
         let n = w.events.len() as i64;
@@ -312,12 +355,21 @@ pub(crate) async fn apply(
                 ],
             )
             .await?;
-            applied.event_ids.push(id);
+            ids.push(id);
         }
     }
+    Ok(ids)
+}
+
+/// The outbox rows, each naming its event by the id [`put_events`] gave it.
+async fn put_deliveries(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    w: &WriteSet,
+    event_ids: &[i64],
+) -> Result<(), StoreError> {
     for d in &w.deliveries {
-        let (Some(event), Some(id)) = (w.events.get(d.event), applied.event_ids.get(d.event))
-        else {
+        let (Some(event), Some(id)) = (w.events.get(d.event), event_ids.get(d.event)) else {
             return Err(StoreError::Database(format!(
                 "delivery names event {} of the write set, which has none",
                 d.event
@@ -331,6 +383,15 @@ pub(crate) async fn apply(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// The stored answer of an idempotent request.
+async fn put_idempotency(
+    tx: &Transaction<'_>,
+    tenant: &str,
+    w: &WriteSet,
+) -> Result<(), StoreError> {
     if let Some((key, response)) = &w.idempotency {
         let status = i32::from(response.status);
         let now = jiff::Timestamp::now().as_millisecond();
@@ -348,5 +409,5 @@ pub(crate) async fn apply(
             other => other,
         })?;
     }
-    Ok(applied)
+    Ok(())
 }

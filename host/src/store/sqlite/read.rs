@@ -2,7 +2,11 @@
 
 use super::{db_error, write, SqliteStore};
 use crate::store::encode::{decode, from_name};
-use crate::store::*;
+use crate::store::{
+    Applied, CommitFeed, ConversationRow, DeliveryResult, Destination, EventRow, HandoffFilter,
+    HandoffRow, KeyRole, KeyRow, LiveStats, MessageRow, OutboxCount, OutboxRow, PresenceRow,
+    RecordedWindow, Store, StoreError, StoredResponse, WriteSet,
+};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 

@@ -3,7 +3,10 @@
 use super::messages::{message_row, message_rows};
 use super::{db_error, SqliteStore};
 use crate::store::encode::decode;
-use crate::store::*;
+use crate::store::{
+    ConversationRow, HandoffRow, LoggedDecision, MessageRow, RecordedConversation, RecordedWindow,
+    StoreError,
+};
 use rusqlite::{params, Connection};
 
 /// Rows deleted per write job when pruning, so other writes interleave.

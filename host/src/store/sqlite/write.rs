@@ -2,7 +2,7 @@
 
 use super::db_error;
 use crate::store::encode::{json, name_of, priority_rank, webhook_body};
-use crate::store::*;
+use crate::store::{Applied, HandoffRow, HandoffUpdate, StoreError, WriteSet};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Execute `sql` from the connection's statement cache: a write set runs the same few
@@ -69,6 +69,24 @@ fn put_handoff(
 
 /// Apply `w` for `tenant`; the caller's savepoint undoes everything on error.
 pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<Applied, StoreError> {
+    put_conversation(conn, tenant, w)?;
+    put_messages(conn, tenant, w)?;
+    put_decisions(conn, tenant, w)?;
+    put_new_handoffs(conn, tenant, w)?;
+    for u in &w.handoff_updates {
+        put_update(conn, tenant, u)?;
+    }
+    put_presence(conn, tenant, w)?;
+    let applied = Applied {
+        event_ids: put_events(conn, tenant, w)?,
+    };
+    put_deliveries(conn, tenant, w, &applied.event_ids)?;
+    put_idempotency(conn, tenant, w)?;
+    Ok(applied)
+}
+
+/// The conversation row, inserted or brought up to date.
+fn put_conversation(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<(), StoreError> {
     if let Some(c) = &w.conversation {
         exec(
             conn,
@@ -81,6 +99,11 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
         )
         .map_err(db_error)?;
     }
+    Ok(())
+}
+
+/// The new messages (a message already there means another write raced this one).
+fn put_messages(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<(), StoreError> {
     for m in &w.messages {
         let conversation = w
             .conversation
@@ -104,6 +127,11 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
             other => other,
         })?;
     }
+    Ok(())
+}
+
+/// The decision log's new entries.
+fn put_decisions(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<(), StoreError> {
     for d in &w.decisions {
         exec(
             conn,
@@ -129,6 +157,11 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
         )
         .map_err(db_error)?;
     }
+    Ok(())
+}
+
+/// The new handoffs, each with its conversation's customer key.
+fn put_new_handoffs(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<(), StoreError> {
     let customer_key = |conversation: &str| -> Result<String, StoreError> {
         if let Some(c) = w.conversation.as_ref().filter(|c| c.id == conversation) {
             return Ok(c.customer_key.clone());
@@ -145,30 +178,38 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
     for h in &w.new_handoffs {
         put_handoff(conn, tenant, h, Some(&customer_key(&h.conversation_id)?))?;
     }
-    for u in &w.handoff_updates {
-        let current: Option<(String, Option<String>, Option<String>)> = conn
+    Ok(())
+}
+
+/// One handoff update, checked against the handoff as stored (and the agent's free seats).
+fn put_update(conn: &Connection, tenant: &str, u: &HandoffUpdate) -> Result<(), StoreError> {
+    let current: Option<(String, Option<String>, Option<String>)> = conn
+        .query_row(
+            "SELECT state, offered_to, accepted_by FROM handoffs WHERE tenant = ?1 AND id = ?2",
+            params![tenant, u.id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(db_error)?;
+    u.check(current)?;
+    // The one writer counts and fills an agent's seats, so nothing else runs between.
+    if let Some(room) = &u.room {
+        let held: i64 = conn
             .query_row(
-                "SELECT state, offered_to, accepted_by FROM handoffs WHERE tenant = ?1 AND id = ?2",
-                params![tenant, u.id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                "SELECT COUNT(*) FROM handoffs WHERE tenant = ?1 AND id <> ?3 AND
+                 ((state = 'offered' AND offered_to = ?2) OR (state = 'accepted' AND accepted_by = ?2))",
+                params![tenant, room.agent, u.id],
+                |r| r.get(0),
             )
-            .optional()
             .map_err(db_error)?;
-        u.check(current)?;
-        // The one writer counts and fills an agent's seats, so nothing else runs between.
-        if let Some(room) = &u.room {
-            let held: i64 = conn
-                .query_row(
-                    "SELECT COUNT(*) FROM handoffs WHERE tenant = ?1 AND id <> ?3 AND
-                     ((state = 'offered' AND offered_to = ?2) OR (state = 'accepted' AND accepted_by = ?2))",
-                    params![tenant, room.agent, u.id],
-                    |r| r.get(0),
-                )
-                .map_err(db_error)?;
-            room.check(&u.id, held)?;
-        }
-        put_handoff(conn, tenant, &u.row, None)?;
+        room.check(&u.id, held)?;
     }
+    put_handoff(conn, tenant, &u.row, None)?;
+    Ok(())
+}
+
+/// Agents' presence changes.
+fn put_presence(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<(), StoreError> {
     for p in &w.presence {
         let presence = name_of(&p.presence);
         exec(
@@ -180,7 +221,12 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
         )
         .map_err(db_error)?;
     }
-    let mut applied = Applied::default();
+    Ok(())
+}
+
+/// The lifecycle events: their ids, in write-set order.
+fn put_events(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<Vec<i64>, StoreError> {
+    let mut ids = Vec::with_capacity(w.events.len());
     for e in &w.events {
         exec(
             conn,
@@ -188,11 +234,20 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
             params![tenant, e.kind, e.handoff_id, e.conversation_id, e.data.to_string(), e.at_ms],
         )
         .map_err(db_error)?;
-        applied.event_ids.push(conn.last_insert_rowid());
+        ids.push(conn.last_insert_rowid());
     }
+    Ok(ids)
+}
+
+/// The outbox rows, each naming its event by the id [`put_events`] gave it.
+fn put_deliveries(
+    conn: &Connection,
+    tenant: &str,
+    w: &WriteSet,
+    event_ids: &[i64],
+) -> Result<(), StoreError> {
     for d in &w.deliveries {
-        let (Some(event), Some(id)) = (w.events.get(d.event), applied.event_ids.get(d.event))
-        else {
+        let (Some(event), Some(id)) = (w.events.get(d.event), event_ids.get(d.event)) else {
             return Err(StoreError::Database(format!(
                 "delivery names event {} of the write set, which has none",
                 d.event
@@ -205,6 +260,11 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
         )
         .map_err(db_error)?;
     }
+    Ok(())
+}
+
+/// The stored answer of an idempotent request.
+fn put_idempotency(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<(), StoreError> {
     if let Some((key, response)) = &w.idempotency {
         exec(
             conn,
@@ -216,5 +276,5 @@ pub(crate) fn apply(conn: &Connection, tenant: &str, w: &WriteSet) -> Result<App
             other => other,
         })?;
     }
-    Ok(applied)
+    Ok(())
 }
