@@ -257,6 +257,24 @@ pub fn build(
     }
 }
 
+/// The recorded window a report and its page are built from (one reading).
+async fn read_window(
+    store: &SharedStore,
+    tenant: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<crate::store::RecordedWindow, StoreError> {
+    store
+        .recorded_window(
+            tenant,
+            from_ms,
+            to_ms,
+            figures::REPEAT_CONTACT_MS,
+            MAX_CONVERSATIONS,
+        )
+        .await
+}
+
 /// Read the window from the store and build the report.
 pub async fn load(
     store: &SharedStore,
@@ -265,15 +283,7 @@ pub async fn load(
     to_ms: i64,
     group_by: Option<GroupBy>,
 ) -> Result<Report, StoreError> {
-    let window = store
-        .recorded_window(
-            tenant,
-            from_ms,
-            to_ms,
-            figures::REPEAT_CONTACT_MS,
-            MAX_CONVERSATIONS,
-        )
-        .await?;
+    let window = read_window(store, tenant, from_ms, to_ms).await?;
     Ok(build(tenant, from_ms, to_ms, group_by, &window))
 }
 
@@ -295,15 +305,7 @@ pub async fn load_page(
     from_ms: i64,
     to_ms: i64,
 ) -> Result<Page, StoreError> {
-    let window = store
-        .recorded_window(
-            tenant,
-            from_ms,
-            to_ms,
-            figures::REPEAT_CONTACT_MS,
-            MAX_CONVERSATIONS,
-        )
-        .await?;
+    let window = read_window(store, tenant, from_ms, to_ms).await?;
     let built = build(tenant, from_ms, to_ms, None, &window);
     let series = series::build(&window, from_ms, to_ms);
     Ok(Page {
